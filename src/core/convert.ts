@@ -1,0 +1,522 @@
+/**
+ * Conversions between JS values and Python objects (`ToPyObject` and
+ * `toJs()`), plus the string, integer and bytes primitives every operation
+ * uses. All functions here expect the GIL to be held.
+ *
+ * @module
+ */
+
+import { fetchError } from "./err.ts";
+import { PyOverflowError, PyTypeError, PyValueError } from "./exceptions.ts";
+import { type Ptr, runtime, type Runtime } from "./runtime.ts";
+import { ssize } from "./ssize.ts";
+
+/** `tp_flags` bits that identify builtin types and their subclasses. */
+export const enum TpFlags {
+  Long = 1 << 24,
+  List = 1 << 25,
+  Tuple = 1 << 26,
+  Bytes = 1 << 27,
+  Unicode = 1 << 28,
+  Dict = 1 << 29,
+  BaseExc = 1 << 30,
+  Type = -2147483648, // 1 << 31 as a signed 32-bit value
+}
+
+/**
+ * Implemented by tier objects and `Py`: hand out a borrowed pointer (throws
+ * if the object was released). Internal.
+ */
+export const BORROW: unique symbol = Symbol("pyembed.borrow");
+
+/** An object that can lend its pointer. */
+export interface Borrowable {
+  /** Borrowed pointer, valid while the object lives. */
+  [BORROW](): Ptr;
+}
+
+/**
+ * The conversion protocol (PyO3's `ToPyObject`): an object with a
+ * `[toPyObject](py)` method is converted through what that method returns.
+ */
+export const toPyObject: unique symbol = Symbol.for("pyembed.toPyObject");
+
+let functionToPy: ((f: (...args: never[]) => unknown, py: unknown) => Ptr) | null = null;
+/** Installed by the pyfunction module: how a JS function becomes a Python callable. */
+export function setFunctionConverter(
+  f: (fn: (...args: never[]) => unknown, py: unknown) => Ptr,
+): void {
+  functionToPy = f;
+}
+
+// --- scratch -----------------------------------------------------------------
+
+let scratch = new Uint8Array(1 << 12);
+function scratchOf(n: number): Uint8Array<ArrayBuffer> {
+  if (scratch.length < n) scratch = new Uint8Array(Math.max(n, scratch.length * 2));
+  return scratch as Uint8Array<ArrayBuffer>;
+}
+const sizeOut = new BigInt64Array(1);
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const SURROGATEPASS = new TextEncoder().encode("surrogatepass\0");
+const UTF16LE = new TextEncoder().encode("utf-16-le\0");
+const LITTLE = new Int32Array([-1]);
+
+// --- type checks -------------------------------------------------------------
+
+/** `tp_flags` of `type(p)`. */
+export function typeFlags(sym: Runtime["sym"], p: Ptr): number {
+  const t = sym.PyObject_Type(p)!;
+  const f = sym.PyType_GetFlags(t);
+  sym.Py_DecRef(t);
+  return f;
+}
+
+/** `isinstance(p, type)` for a builtin type, without calling Python code. */
+export function isSubtype(sym: Runtime["sym"], p: Ptr, type: Ptr): boolean {
+  const t = sym.PyObject_Type(p)!;
+  const yes = sym.PyType_IsSubtype(t, type) !== 0;
+  sym.Py_DecRef(t);
+  return yes;
+}
+
+// --- str -----------------------------------------------------------------------
+
+/** A new `str` from a JS string (lone surrogates kept, via UTF-16 `surrogatepass`). */
+export function strToPy(s: string): Ptr {
+  const sym = runtime().sym;
+  if (!s.isWellFormed()) {
+    const units = new Uint16Array(s.length);
+    for (let i = 0; i < s.length; i++) units[i] = s.charCodeAt(i);
+    const p = sym.PyUnicode_DecodeUTF16(
+      new Uint8Array(units.buffer),
+      ssize(units.byteLength),
+      SURROGATEPASS,
+      LITTLE,
+    );
+    LITTLE[0] = -1;
+    if (p === null) throw fetchError();
+    return p;
+  }
+  const buf = scratchOf(s.length * 3 + 1);
+  const { written } = encoder.encodeInto(s, buf);
+  const p = sym.PyUnicode_DecodeUTF8(buf, ssize(written), null);
+  if (p === null) throw fetchError();
+  return p;
+}
+
+/** Copy `n` bytes at `src` into the scratch buffer and return a view of them. */
+function readBytes(sym: Runtime["sym"], src: Ptr, n: number): Uint8Array<ArrayBuffer> {
+  const buf = scratchOf(n);
+  if (n > 0) sym.memcpy(buf, src, ssize(n));
+  return buf.subarray(0, n);
+}
+
+/** A JS string from a `str` (lone surrogates kept). Throws TypeError for non-str. */
+export function strToJs(p: Ptr): string {
+  const sym = runtime().sym;
+  const data = sym.PyUnicode_AsUTF8AndSize(p, sizeOut);
+  if (data === null) {
+    const err = fetchError();
+    if (err.typeName !== "UnicodeEncodeError") throw err;
+    err.releaseValue();
+    // Lone surrogates: go through UTF-16 with surrogatepass.
+    const b = sym.PyUnicode_AsEncodedString(p, UTF16LE, SURROGATEPASS);
+    if (b === null) throw fetchError();
+    const bytes = bytesToJs(b);
+    sym.Py_DecRef(b);
+    const units = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
+    let out = "";
+    for (let i = 0; i < units.length; i += 8192) {
+      out += String.fromCharCode(...units.subarray(i, i + 8192));
+    }
+    return out;
+  }
+  const n = Number(sizeOut[0]);
+  return n === 0 ? "" : decoder.decode(readBytes(sym, data, n));
+}
+
+// --- bytes -----------------------------------------------------------------------
+
+/** A new `bytes` with a copy of `data`. */
+export function bytesToPy(data: Uint8Array): Ptr {
+  const sym = runtime().sym;
+  const p = sym.PyBytes_FromStringAndSize(data as Uint8Array<ArrayBuffer>, ssize(data.length));
+  if (p === null) throw fetchError();
+  return p;
+}
+
+/** A copy of a `bytes` object's contents. */
+export function bytesToJs(p: Ptr): Uint8Array<ArrayBuffer> {
+  const sym = runtime().sym;
+  const data = sym.PyBytes_AsString(p);
+  if (data === null) throw fetchError();
+  const n = Number(sym.PyBytes_Size(p));
+  const out = new Uint8Array(n);
+  if (n > 0) sym.memcpy(out, data, ssize(n));
+  return out;
+}
+
+/** A copy of a `bytearray` object's contents. */
+export function byteArrayToJs(p: Ptr): Uint8Array<ArrayBuffer> {
+  const sym = runtime().sym;
+  const n = Number(sym.PyByteArray_Size(p));
+  const out = new Uint8Array(n);
+  const data = sym.PyByteArray_AsString(p);
+  if (n > 0 && data !== null) sym.memcpy(out, data, ssize(n));
+  return out;
+}
+
+// --- int, float ------------------------------------------------------------------
+
+const TWO53 = 2 ** 53;
+
+/** A new `int` from a JS bigint of any size. */
+export function bigintToPy(v: bigint): Ptr {
+  const sym = runtime().sym;
+  if (v > -9007199254740992n && v < 9007199254740992n) {
+    const p = sym.PyLong_FromDouble(Number(v));
+    if (p === null) throw fetchError();
+    return p;
+  }
+  const p = sym.PyLong_FromString(encoder.encode(v.toString(16) + "\0"), null, 16);
+  if (p === null) throw fetchError();
+  return p;
+}
+
+/** The exact value of an `int` as a bigint. */
+export function intToBigint(p: Ptr): bigint {
+  const sym = runtime().sym;
+  const d = sym.PyLong_AsDouble(p);
+  if (d === -1 && sym.PyErr_Occurred() !== null) {
+    const err = fetchError();
+    if (err.typeName !== "OverflowError") throw err;
+    err.releaseValue();
+  } else if (Math.abs(d) < TWO53) {
+    return BigInt(d);
+  }
+  const hex = sym.PyNumber_ToBase(p, 16);
+  if (hex === null) throw fetchError();
+  const s = strToJs(hex);
+  sym.Py_DecRef(hex);
+  return s.startsWith("-") ? -BigInt(s.slice(1)) : BigInt(s);
+}
+
+/** An `int` as a JS number when it is a safe integer, else a bigint. */
+export function intToJs(p: Ptr): number | bigint {
+  const sym = runtime().sym;
+  const d = sym.PyLong_AsDouble(p);
+  if (Math.abs(d) < TWO53 && !(d === -1 && sym.PyErr_Occurred() !== null)) return d;
+  const b = intToBigint(p);
+  return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
+}
+
+/**
+ * An `int` (or any object with `__index__`) as a safe JS integer. Raises
+ * CPython's TypeError (`'str' object cannot be interpreted as an integer`) or
+ * an OverflowError beyond ±(2^53 - 1).
+ */
+export function indexToNumber(p: Ptr): number {
+  const sym = runtime().sym;
+  const d = sym.PyLong_AsDouble(p);
+  if (d === -1 && sym.PyErr_Occurred() !== null) {
+    const err = fetchError();
+    if (err.typeName !== "TypeError" && err.typeName !== "OverflowError") throw err;
+    err.releaseValue();
+    if (err.typeName === "OverflowError") throw unsafeInt();
+    const idx = sym.PyNumber_Index(p);
+    if (idx === null) throw fetchError();
+    try {
+      return indexToNumber(idx);
+    } finally {
+      sym.Py_DecRef(idx);
+    }
+  }
+  if (Math.abs(d) < TWO53) return d;
+  throw unsafeInt();
+}
+
+function unsafeInt(): PyOverflowError {
+  return PyOverflowError.newErr(
+    "Python int too large to convert to a JS number (outside ±(2**53 - 1)); extract it with Extract.bigint",
+  );
+}
+
+/** A `float` (or `__float__`/`__index__` object) as a JS number; CPython's TypeError otherwise. */
+export function floatToJs(p: Ptr): number {
+  const sym = runtime().sym;
+  const d = sym.PyFloat_AsDouble(p);
+  if (d === -1 && sym.PyErr_Occurred() !== null) throw fetchError();
+  return d;
+}
+
+// --- JS -> Python ------------------------------------------------------------------
+
+const MAX_DEPTH = 1000;
+
+/**
+ * A new strong reference converted from a JS value (DESIGN.md, Conversions).
+ * `py` is the token handed to `[toPyObject](py)` methods and JS functions.
+ */
+export function toPy(v: unknown, py: unknown, depth = 0): Ptr {
+  const r = runtime();
+  const sym = r.sym;
+  switch (typeof v) {
+    case "number": {
+      const p = Number.isSafeInteger(v) && !Object.is(v, -0)
+        ? sym.PyLong_FromDouble(v)
+        : sym.PyFloat_FromDouble(v);
+      if (p === null) throw fetchError();
+      return p;
+    }
+    case "string":
+      return strToPy(v);
+    case "boolean": {
+      const p = v ? r.true_ : r.false_;
+      sym.Py_IncRef(p);
+      return p;
+    }
+    case "bigint":
+      return bigintToPy(v);
+    case "undefined":
+      sym.Py_IncRef(r.none);
+      return r.none;
+    case "function":
+      if (functionToPy === null) throw PyTypeError.newErr("JS functions cannot be converted yet");
+      return functionToPy(v as (...args: never[]) => unknown, py);
+    case "symbol":
+      throw PyTypeError.newErr(`cannot convert a JS symbol (${String(v)}) to a Python object`);
+    case "object":
+      break;
+  }
+  if (v === null) {
+    sym.Py_IncRef(r.none);
+    return r.none;
+  }
+  const o = v as Record<PropertyKey, unknown>;
+  if (BORROW in o) {
+    const p = (o as unknown as Borrowable)[BORROW]();
+    sym.Py_IncRef(p);
+    return p;
+  }
+  if (depth > MAX_DEPTH) {
+    throw PyValueError.newErr(`cannot convert: nesting deeper than ${MAX_DEPTH} (a self-referencing JS value?)`);
+  }
+  if (typeof o[toPyObject] === "function") {
+    const out = (o[toPyObject] as (py: unknown) => unknown)(py);
+    return toPy(out, py, depth + 1);
+  }
+  if (v instanceof Uint8Array) return bytesToPy(v);
+  if (Array.isArray(v)) return sequenceToList(v, py, depth);
+  if (v instanceof Map) {
+    const d = sym.PyDict_New()!;
+    try {
+      for (const [k, val] of v) dictSet(d, k, val, py, depth);
+    } catch (e) {
+      sym.Py_DecRef(d);
+      throw e;
+    }
+    return d;
+  }
+  if (v instanceof Set) {
+    const s = sym.PySet_New(null)!;
+    try {
+      for (const item of v) {
+        const ip = toPy(item, py, depth + 1);
+        const rc = sym.PySet_Add(s, ip);
+        sym.Py_DecRef(ip);
+        if (rc !== 0) throw fetchError();
+      }
+    } catch (e) {
+      sym.Py_DecRef(s);
+      throw e;
+    }
+    return s;
+  }
+  if (v instanceof ArrayBuffer) return bytesToPy(new Uint8Array(v));
+  if (ArrayBuffer.isView(v)) {
+    return sequenceToList(Array.from(v as unknown as ArrayLike<number | bigint>), py, depth);
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto === Object.prototype || proto === null) {
+    const d = sym.PyDict_New()!;
+    try {
+      for (const k of Object.keys(o)) dictSet(d, k, o[k], py, depth);
+    } catch (e) {
+      sym.Py_DecRef(d);
+      throw e;
+    }
+    return d;
+  }
+  const name = (v as object).constructor?.name ?? "object";
+  throw PyTypeError.newErr(
+    `cannot convert a JS ${name} to a Python object: pass a primitive, array, Map, Set, plain object, Uint8Array, or implement [toPyObject](py)`,
+  );
+}
+
+function sequenceToList(v: readonly unknown[], py: unknown, depth: number): Ptr {
+  const sym = runtime().sym;
+  const n = v.length;
+  const list = sym.PyList_New(ssize(n));
+  if (list === null) throw fetchError();
+  for (let i = 0; i < n; i++) {
+    let item: Ptr;
+    try {
+      item = toPy(v[i], py, depth + 1);
+    } catch (e) {
+      sym.Py_DecRef(list); // unset slots are NULL: list_dealloc skips them
+      throw e;
+    }
+    sym.PyList_SetItem(list, ssize(i), item); // steals item
+  }
+  return list;
+}
+
+function dictSet(d: Ptr, k: unknown, val: unknown, py: unknown, depth: number): void {
+  const sym = runtime().sym;
+  const kp = toPy(k, py, depth + 1);
+  let vp: Ptr;
+  try {
+    vp = toPy(val, py, depth + 1);
+  } catch (e) {
+    sym.Py_DecRef(kp);
+    throw e;
+  }
+  const rc = sym.PyDict_SetItem(d, kp, vp);
+  sym.Py_DecRef(kp);
+  sym.Py_DecRef(vp);
+  if (rc !== 0) throw fetchError();
+}
+
+// --- Python -> JS --------------------------------------------------------------------
+
+/** A JS value converted from a Python object, recursively (DESIGN.md, Conversions). */
+export function toJs(p: Ptr, depth = 0): unknown {
+  const r = runtime();
+  const sym = r.sym;
+  if (depth > MAX_DEPTH) {
+    throw PyValueError.newErr(`toJs(): nesting deeper than ${MAX_DEPTH} (a self-referencing container?)`);
+  }
+  const t = sym.PyObject_Type(p)!;
+  const flags = sym.PyType_GetFlags(t);
+  try {
+    if (flags & TpFlags.Long) {
+      if (sym.PyType_IsSubtype(t, r.types.bool)) return sym.PyObject_IsTrue(p) === 1;
+      return intToJs(p);
+    }
+    if (flags & TpFlags.Unicode) return strToJs(p);
+    if (flags & TpFlags.Dict) {
+      const out = new Map<unknown, unknown>();
+      const keys = sym.PyDict_Keys(p)!;
+      const values = sym.PyDict_Values(p)!;
+      try {
+        const n = Number(sym.PyList_Size(keys));
+        for (let i = 0; i < n; i++) {
+          out.set(
+            toJs(sym.PyList_GetItem(keys, ssize(i))!, depth + 1),
+            toJs(sym.PyList_GetItem(values, ssize(i))!, depth + 1),
+          );
+        }
+      } finally {
+        sym.Py_DecRef(keys);
+        sym.Py_DecRef(values);
+      }
+      return out;
+    }
+    if (flags & TpFlags.List) {
+      const n = Number(sym.PyList_Size(p));
+      const out = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = toJs(sym.PyList_GetItem(p, ssize(i))!, depth + 1);
+      return out;
+    }
+    if (flags & TpFlags.Tuple) {
+      const n = Number(sym.PyTuple_Size(p));
+      const out = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = toJs(sym.PyTuple_GetItem(p, ssize(i))!, depth + 1);
+      return out;
+    }
+    if (flags & TpFlags.Bytes) return bytesToJs(p);
+    if (p === r.none || sym.PyType_IsSubtype(t, r.types.noneType)) return null;
+    if (sym.PyType_IsSubtype(t, r.types.float)) return floatToJs(p);
+    if (sym.PyType_IsSubtype(t, r.types.set) || sym.PyType_IsSubtype(t, r.types.frozenset)) {
+      const out = new Set<unknown>();
+      const it = sym.PyObject_GetIter(p);
+      if (it === null) throw fetchError();
+      try {
+        for (let item = sym.PyIter_Next(it); item !== null; item = sym.PyIter_Next(it)) {
+          try {
+            out.add(toJs(item, depth + 1));
+          } finally {
+            sym.Py_DecRef(item);
+          }
+        }
+        if (sym.PyErr_Occurred() !== null) throw fetchError();
+      } finally {
+        sym.Py_DecRef(it);
+      }
+      return out;
+    }
+    if (sym.PyType_IsSubtype(t, r.types.bytearray)) return byteArrayToJs(p);
+    // Number-like objects (numpy scalars, Decimal...): __index__ first, then __float__.
+    if (hasAttr(p, "__index__")) {
+      const idx = sym.PyNumber_Index(p);
+      if (idx === null) throw fetchError();
+      try {
+        return intToJs(idx);
+      } finally {
+        sym.Py_DecRef(idx);
+      }
+    }
+    if (hasAttr(p, "__float__")) return floatToJs(p);
+    const name = strToJsSafe(sym.PyObject_GetAttr(t, strCache("__qualname__")));
+    throw PyTypeError.newErr(
+      `toJs(): '${name}' object has no JS equivalent; use obj.extract(...), call a conversion method (e.g. .tolist()), or keep it as a Python object`,
+    );
+  } finally {
+    sym.Py_DecRef(t);
+  }
+}
+
+function hasAttr(p: Ptr, name: string): boolean {
+  const sym = runtime().sym;
+  const v = sym.PyObject_GetAttr(p, strCache(name));
+  if (v === null) {
+    sym.PyErr_Clear();
+    return false;
+  }
+  sym.Py_DecRef(v);
+  return true;
+}
+
+function strToJsSafe(p: Ptr | null): string {
+  const sym = runtime().sym;
+  if (p === null) {
+    sym.PyErr_Clear();
+    return "?";
+  }
+  try {
+    return strToJs(p);
+  } finally {
+    sym.Py_DecRef(p);
+  }
+}
+
+// --- interned names -------------------------------------------------------------------
+
+const interned = new Map<string, Ptr>();
+
+/**
+ * A borrowed interned `str` for an attribute name, created once and kept for
+ * the life of the process (like PyO3's `intern!`).
+ */
+export function strCache(name: string): Ptr {
+  const hit = interned.get(name);
+  if (hit !== undefined) return hit;
+  if (name.includes("\0")) throw PyValueError.newErr("attribute name contains a NUL character");
+  const sym = runtime().sym;
+  const p = sym.PyUnicode_InternFromString(encoder.encode(name + "\0"));
+  if (p === null) throw fetchError();
+  interned.set(name, p);
+  return p;
+}

@@ -1,0 +1,358 @@
+/**
+ * Python exceptions as JS errors: fetching the raised exception after a
+ * failed C call, mapping its type to the JS class of its nearest builtin
+ * ancestor, and restoring a JS error into Python at the callback boundary.
+ *
+ * @module
+ */
+
+import { gilHeld, withGilScope } from "./gil.ts";
+import { cstr, type Ptr, runtime, type Runtime } from "./runtime.ts";
+import { ssize } from "./ssize.ts";
+import { Strong } from "./strong.ts";
+
+/** Anything with a Python object pointer (tier objects, `Py`). */
+export interface HasPtr {
+  /** Borrowed pointer. */
+  readonly unsafePtr: Ptr;
+}
+
+type Lazy = { message: string };
+
+/**
+ * A Python exception as a JS `Error`. Builtin exception types have JS
+ * subclasses following Python's hierarchy (`PyKeyError extends PyLookupError
+ * extends PyException extends PyBaseException extends PyErr`); a user-defined
+ * exception class maps to its nearest builtin ancestor, and `typeName` keeps
+ * its own name.
+ *
+ * `err.traceback` is the formatted Python traceback (computed on first use);
+ * `err.stack` is that traceback followed by the JS stack.
+ *
+ * @example
+ * ```ts ignore
+ * import { Python, PyErr, PyZeroDivisionError } from "@pyembed/pyembed";
+ * Python.withGil((py) => {
+ *   try {
+ *     py.eval("1/0");
+ *   } catch (e) {
+ *     if (e instanceof PyZeroDivisionError) console.log(e.typeName, e.message, e.traceback);
+ *   }
+ * });
+ * ```
+ */
+export class PyErr extends Error {
+  /** The builtin Python type this JS class stands for. */
+  static readonly pyName: string = "BaseException";
+  #value: Strong | null;
+  #lazy: Lazy | null;
+  #typeName: string;
+  #traceback: string | undefined;
+
+  /**
+   * Make an error of this class that has not reached Python yet (PyO3's
+   * lazy `PyErr::new`). Thrown from a TypeScript callback, Python sees an
+   * exception of this type with `message`.
+   *
+   * @example
+   * ```ts ignore
+   * throw PyValueError.newErr("x must be positive");
+   * ```
+   */
+  static newErr<T extends PyErr>(this: new (message: string) => T, message: string): T {
+    return new this(message);
+  }
+
+  /**
+   * Prefer `PyXxx.newErr(message)`; the constructor is the same thing.
+   */
+  constructor(message: string, internal?: { value: Ptr; typeName: string }) {
+    super(message);
+    const cls = new.target as typeof PyErr;
+    this.#value = internal ? new Strong(internal.value) : null;
+    this.#lazy = internal ? null : { message };
+    this.#typeName = internal?.typeName ?? cls.pyName;
+    this.name = this.#typeName;
+    const jsStack = Object.getOwnPropertyDescriptor(this, "stack")?.get;
+    Object.defineProperty(this, "stack", {
+      configurable: true,
+      enumerable: false,
+      get: (): string => {
+        const js = jsStack ? String(jsStack.call(this)) : `${this.name}: ${this.message}`;
+        const tb = this.traceback;
+        return tb ? `${tb.trimEnd()}\n\nJavaScript stack:\n${js}` : js;
+      },
+    });
+  }
+
+  /** The Python exception type's name (`KeyError`, or a user class's own name). */
+  get typeName(): string {
+    return this.#typeName;
+  }
+
+  /**
+   * The formatted Python traceback (`traceback.format_exception`), or `""` for
+   * an error made in JS that never reached Python.
+   */
+  get traceback(): string {
+    if (this.#traceback !== undefined) return this.#traceback;
+    const v = this.#value?.ptr;
+    if (!v) return (this.#traceback = "");
+    this.#traceback = withGilScope(() => formatTraceback(runtime(), v));
+    return this.#traceback;
+  }
+
+  /**
+   * Borrowed pointer to the exception object, materializing a lazy error.
+   * Needs the GIL. The error object owns the reference.
+   */
+  get unsafeValuePtr(): Ptr {
+    if (this.#value?.ptr) return this.#value.ptr;
+    const r = runtime();
+    const type = builtinType(r, (this.constructor as typeof PyErr).pyName);
+    const msg = strNew(r, this.#lazy?.message ?? this.message);
+    const value = callOne(r, type, msg);
+    r.sym.Py_DecRef(msg);
+    this.#value = new Strong(value);
+    return value;
+  }
+
+  /**
+   * Is the exception an instance of `type`: a Python type object (any object
+   * with `unsafePtr`), or one of the JS exception classes?
+   */
+  isInstanceOf(type: HasPtr | (abstract new (...args: never[]) => PyErr)): boolean {
+    if (typeof type === "function") return this instanceof type;
+    return withGilScope(() =>
+      runtime().sym.PyErr_GivenExceptionMatches(this.unsafeValuePtr, type.unsafePtr) === 1
+    );
+  }
+
+  /** Release the exception object now instead of waiting for garbage collection. */
+  releaseValue(): void {
+    this.#value?.release();
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+const outType = new BigUint64Array(1);
+const outValue = new BigUint64Array(1);
+const outTb = new BigUint64Array(1);
+
+function outPtr(a: BigUint64Array): Ptr | null {
+  const v = a[0];
+  a[0] = 0n;
+  return v === 0n ? null : Deno.UnsafePointer.create(v);
+}
+
+function strNew(r: Runtime, s: string): Ptr {
+  const b = new TextEncoder().encode(s);
+  const p = r.sym.PyUnicode_DecodeUTF8(b, ssize(b.length), null);
+  if (p === null) throw fetchError();
+  return p;
+}
+
+function builtinType(r: Runtime, name: string): Ptr {
+  const key = r.sym.PyUnicode_InternFromString(cstr(name))!;
+  const t = r.sym.PyDict_GetItemWithError(r.builtins, key);
+  r.sym.Py_DecRef(key);
+  return t ?? builtinType(r, "RuntimeError");
+}
+
+function callOne(r: Runtime, callable: Ptr, arg: Ptr): Ptr {
+  const args = r.sym.PyTuple_New(Deno.UnsafePointer.create(1n))!;
+  r.sym.Py_IncRef(arg);
+  r.sym.PyTuple_SetItem(args, null, arg);
+  const res = r.sym.PyObject_Call(callable, args, null);
+  r.sym.Py_DecRef(args);
+  if (res === null) throw fetchError();
+  return res;
+}
+
+/** str(obj) as a JS string; never throws (falls back to a placeholder). */
+function safeStr(r: Runtime, o: Ptr): string {
+  const s = r.sym.PyObject_Str(o);
+  if (s === null) {
+    r.sym.PyErr_Clear();
+    return "<exception str() failed>";
+  }
+  const out = utf8(r, s);
+  r.sym.Py_DecRef(s);
+  return out;
+}
+
+const sizeOut = new BigInt64Array(1);
+function utf8(r: Runtime, s: Ptr): string {
+  const p = r.sym.PyUnicode_AsUTF8AndSize(s, sizeOut);
+  if (p === null) {
+    r.sym.PyErr_Clear();
+    return "<unprintable>";
+  }
+  const n = Number(sizeOut[0]);
+  return n === 0 ? "" : new TextDecoder().decode(Deno.UnsafePointerView.getArrayBuffer(p, n));
+}
+
+function getAttrStr(r: Runtime, o: Ptr, name: string): Ptr | null {
+  const key = r.sym.PyUnicode_InternFromString(cstr(name))!;
+  const v = r.sym.PyObject_GetAttr(o, key);
+  r.sym.Py_DecRef(key);
+  if (v === null) r.sym.PyErr_Clear();
+  return v;
+}
+
+let classByType: Map<number | bigint, typeof PyErr> | null = null;
+
+/** JS class for a Python exception type: its nearest builtin ancestor's. */
+function classFor(r: Runtime, type: Ptr, all: readonly (typeof PyErr)[], aliases: Readonly<Record<string, typeof PyErr>>): typeof PyErr {
+  if (classByType === null) {
+    classByType = new Map();
+    const add = (name: string, cls: typeof PyErr) => {
+      const key = r.sym.PyUnicode_InternFromString(cstr(name))!;
+      const t = r.sym.PyDict_GetItemWithError(r.builtins, key);
+      r.sym.Py_DecRef(key);
+      if (t !== null) classByType!.set(Deno.UnsafePointer.value(t), cls);
+      else r.sym.PyErr_Clear();
+    };
+    for (const cls of all) add(cls.pyName, cls);
+    for (const [name, cls] of Object.entries(aliases)) add(name, cls);
+  }
+  const direct = classByType.get(Deno.UnsafePointer.value(type));
+  if (direct) return direct;
+  const mro = getAttrStr(r, type, "__mro__");
+  if (mro !== null) {
+    try {
+      const n = Number(r.sym.PyTuple_Size(mro));
+      for (let i = 1; i < n; i++) {
+        const t = r.sym.PyTuple_GetItem(mro, Deno.UnsafePointer.create(BigInt(i)));
+        const cls = t && classByType.get(Deno.UnsafePointer.value(t));
+        if (cls) return cls;
+      }
+    } finally {
+      r.sym.Py_DecRef(mro);
+    }
+  }
+  return all[0];
+}
+
+let tables: { all: readonly (typeof PyErr)[]; aliases: Readonly<Record<string, typeof PyErr>> } | null = null;
+/** Called once by the exceptions module to break the import cycle. */
+export function registerExceptionClasses(
+  all: readonly (typeof PyErr)[],
+  aliases: Readonly<Record<string, typeof PyErr>>,
+): void {
+  tables = { all, aliases };
+}
+
+/**
+ * Take the raised Python exception (the GIL is held) and return it as a JS
+ * error. Call after a C API call reported failure.
+ */
+export function fetchError(): PyErr {
+  const r = runtime();
+  const sym = r.sym;
+  sym.PyErr_Fetch(outType, outValue, outTb);
+  if (outType[0] === 0n) {
+    outValue[0] = 0n;
+    outTb[0] = 0n;
+    const cls = tables!.all.find((c) => c.pyName === "SystemError") ?? PyErr;
+    return new cls("a Python C API call failed without setting an exception");
+  }
+  sym.PyErr_NormalizeException(outType, outValue, outTb);
+  const type = outPtr(outType)!;
+  const value = outPtr(outValue)!;
+  const tb = outPtr(outTb);
+  if (tb !== null) {
+    sym.PyException_SetTraceback(value, tb);
+    sym.Py_DecRef(tb);
+  }
+  const cls = classFor(r, type, tables!.all, tables!.aliases);
+  const nameObj = getAttrStr(r, type, "__name__");
+  const typeName = nameObj ? utf8(r, nameObj) : cls.pyName;
+  if (nameObj) sym.Py_DecRef(nameObj);
+  sym.Py_DecRef(type);
+  return new cls(safeStr(r, value), { value, typeName });
+}
+
+/** Throw the raised Python exception as a JS error. */
+export function throwFetched(): never {
+  throw fetchError();
+}
+
+function formatTraceback(r: Runtime, value: Ptr): string {
+  const tbmod = r.sym.PyImport_Import(strNew(r, "traceback"));
+  if (tbmod === null) {
+    r.sym.PyErr_Clear();
+    return "";
+  }
+  const fmt = getAttrStr(r, tbmod, "format_exception")!;
+  r.sym.Py_DecRef(tbmod);
+  const type = r.sym.PyObject_Type(value)!;
+  const tb = r.sym.PyException_GetTraceback(value) ?? r.none;
+  if (tb === r.none) r.sym.Py_IncRef(tb);
+  const args = r.sym.PyTuple_New(Deno.UnsafePointer.create(3n))!;
+  r.sym.Py_IncRef(value);
+  r.sym.PyTuple_SetItem(args, null, type);
+  r.sym.PyTuple_SetItem(args, Deno.UnsafePointer.create(1n), value);
+  r.sym.PyTuple_SetItem(args, Deno.UnsafePointer.create(2n), tb);
+  const lines = r.sym.PyObject_Call(fmt, args, null);
+  r.sym.Py_DecRef(args);
+  r.sym.Py_DecRef(fmt);
+  if (lines === null) {
+    r.sym.PyErr_Clear();
+    return "";
+  }
+  let out = "";
+  const n = Number(r.sym.PyList_Size(lines));
+  for (let i = 0; i < n; i++) {
+    out += utf8(r, r.sym.PyList_GetItem(lines, Deno.UnsafePointer.create(BigInt(i)))!);
+  }
+  r.sym.Py_DecRef(lines);
+  return out;
+}
+
+/**
+ * Set `e` as the current Python exception (the GIL is held): a `PyErr` as
+ * itself, any other thrown value as `RuntimeError` carrying the JS message,
+ * with the JS stack as a note (3.11+) or in the message.
+ */
+export function restoreError(e: unknown): void {
+  const r = runtime();
+  if (!gilHeld) return;
+  try {
+    if (e instanceof PyErr) {
+      const v = e.unsafeValuePtr;
+      const t = r.sym.PyObject_Type(v)!;
+      r.sym.PyErr_SetObject(t, v);
+      r.sym.Py_DecRef(t);
+      return;
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    const jsStack = err.stack ?? "";
+    const withNotes = r.version.minor >= 11;
+    const text = withNotes ? `${err.name}: ${err.message}` : `${err.name}: ${err.message}\n${jsStack}`;
+    const msg = strNew(r, text);
+    const exc = callOne(r, builtinType(r, "RuntimeError"), msg);
+    r.sym.Py_DecRef(msg);
+    if (withNotes) {
+      const add = getAttrStr(r, exc, "add_note");
+      if (add) {
+        const note = strNew(r, `JavaScript stack:\n${jsStack}`);
+        const res = callOne(r, add, note);
+        r.sym.Py_DecRef(res);
+        r.sym.Py_DecRef(note);
+        r.sym.Py_DecRef(add);
+      }
+    }
+    const t = r.sym.PyObject_Type(exc)!;
+    r.sym.PyErr_SetObject(t, exc);
+    r.sym.Py_DecRef(t);
+    r.sym.Py_DecRef(exc);
+  } catch (inner) {
+    // Never let anything escape into C: fall back to a plain RuntimeError.
+    r.sym.PyErr_SetString(
+      builtinType(r, "RuntimeError"),
+      cstr(`JS error could not be converted: ${String(inner)}`),
+    );
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * GIL scopes, the reference record (`Ref`) every object wraps, and the two
+ * ownership policies' shared bookkeeping.
+ *
+ * A `Ref` is the one strong reference an object holds. The stable tier's pool
+ * keeps `Ref`s in one array with a start mark per pool (PyO3's
+ * `OWNED_OBJECTS`/`GILPool`); the experimental tier keeps them in a slot table
+ * of the GIL scope with a free list, so a disposed slot is reused at once and
+ * a `using` loop stays flat. When a pool or scope ends, every `Ref` it still
+ * holds is decref'd and marked dead, so a later use throws instead of reading
+ * freed memory.
+ *
+ * @module
+ */
+
+import { type Ptr, runtime, type Runtime } from "./runtime.ts";
+
+/** Why a `Ref` no longer holds its pointer. */
+export const enum Dead {
+  Alive = 0,
+  PoolEnded = 1,
+  Disposed = 2,
+  ScopeEnded = 3,
+  Moved = 4,
+}
+
+/** One strong reference, shared by every wrapper over it (downcast views). */
+export class Ref {
+  /** The object, or `null` once released. */
+  ptr: Ptr | null;
+  /** Slot in the owned scope's table, or -1 (pool-owned, or unregistered). */
+  slot: number;
+  /** Why `ptr` is null. */
+  dead: Dead;
+  constructor(ptr: Ptr, slot: number) {
+    this.ptr = ptr;
+    this.slot = slot;
+    this.dead = Dead.Alive;
+  }
+}
+
+/** An ownership policy: what a tier does with a new strong reference. */
+export interface Tier {
+  /** `"pool"` (stable) or `"owned"` (experimental). */
+  readonly name: "pool" | "owned";
+  /** Take ownership of a new strong reference. */
+  adopt(ptr: Ptr): Ref;
+  /** `[Symbol.dispose]` of an object: release now (owned) or leave it to the pool. */
+  dispose(ref: Ref): void;
+  /** `unbind()`: hand the strong reference to a `Py` (a move for owned, an incref for pool). */
+  moveOut(ref: Ref): Ptr;
+}
+
+/** One `withGil` scope (re-entrant calls share the outermost one). */
+export class Scope {
+  /** `PyGILState_STATE` to hand back, or -1 when the scope did not take the GIL. */
+  readonly gstate: number;
+  /** Index into the pool array where this scope's references start. */
+  readonly poolStart: number;
+  /** Owned references of this scope; `undefined` marks a free slot. */
+  readonly slots: (Ref | undefined)[] = [];
+  /** Free slot indexes. */
+  readonly free: number[] = [];
+  /** Still open? */
+  active = true;
+  constructor(gstate: number, poolStart: number) {
+    this.gstate = gstate;
+    this.poolStart = poolStart;
+  }
+}
+
+/** Pool-owned references of every open pool, innermost last. */
+export const pooled: Ref[] = [];
+
+/** The open scopes, innermost last (more than one only across allowThreads). */
+const scopes: Scope[] = [];
+let current: Scope | null = null;
+let depth = 0;
+/** Is the GIL held by the JS thread right now (inside a scope, outside allowThreads)? */
+export let gilHeld = false;
+
+/** The innermost open scope, or `null`. */
+export function currentScope(): Scope | null {
+  return gilHeld ? current : null;
+}
+
+/** Decref and mark dead every pooled reference from `start` on. */
+export function releasePooled(start: number, why: Dead): void {
+  const sym = runtime().sym;
+  for (let i = pooled.length - 1; i >= start; i--) {
+    const ref = pooled[i];
+    const p = ref.ptr;
+    if (p !== null) {
+      ref.ptr = null;
+      ref.dead = why;
+      sym.Py_DecRef(p);
+    }
+  }
+  pooled.length = start;
+}
+
+function releaseSlots(scope: Scope): void {
+  const sym = runtime().sym;
+  for (const ref of scope.slots) {
+    if (ref !== undefined && ref.ptr !== null) {
+      const p = ref.ptr;
+      ref.ptr = null;
+      ref.dead = Dead.ScopeEnded;
+      sym.Py_DecRef(p);
+    }
+  }
+  scope.slots.length = 0;
+  scope.free.length = 0;
+}
+
+function isThenable(v: unknown): boolean {
+  return (typeof v === "object" || typeof v === "function") && v !== null &&
+    typeof (v as { then?: unknown }).then === "function";
+}
+
+/**
+ * Run `f` with the GIL held, inside a scope (re-entrant: a nested call reuses
+ * the open scope). Every reference the scope still owns is released when the
+ * outermost call returns or throws.
+ */
+export function withGilScope<R>(f: (scope: Scope) => R): R {
+  if (gilHeld && current !== null) {
+    depth++;
+    try {
+      return checkSync(f(current));
+    } finally {
+      depth--;
+    }
+  }
+  const r: Runtime = runtime();
+  const gstate = r.sym.PyGILState_Ensure();
+  const outer = current;
+  const outerDepth = depth;
+  const outerHeld = gilHeld;
+  const scope = new Scope(gstate, pooled.length);
+  scopes.push(scope);
+  current = scope;
+  depth = 1;
+  gilHeld = true;
+  try {
+    return checkSync(f(scope));
+  } finally {
+    scope.active = false;
+    releasePooled(scope.poolStart, Dead.PoolEnded);
+    releaseSlots(scope);
+    scopes.pop();
+    current = outer;
+    depth = outerDepth;
+    gilHeld = outerHeld;
+    r.sym.PyGILState_Release(gstate);
+  }
+}
+
+function checkSync<R>(result: R): R {
+  if (isThenable(result)) {
+    // Silence the abandoned promise's rejection: its objects are released.
+    (result as unknown as Promise<unknown>).then(undefined, () => {});
+    throw new TypeError(
+      "Python.withGil callback returned a Promise: GIL scopes are synchronous. " +
+        "Do the await outside withGil and pass JS values in, or keep Python objects across awaits " +
+        "with Py.from(obj) (stable) / obj.unbind() (experimental) and bind them again in a new withGil.",
+    );
+  }
+  return result;
+}
+
+/**
+ * Release the GIL around `f` (`PyEval_SaveThread`/`PyEval_RestoreThread`), so
+ * Python threads run. Python objects must not be used inside `f`: they throw.
+ */
+export function allowThreads<R>(f: () => R): R {
+  if (!gilHeld) {
+    throw new Error("py.allowThreads() called without the GIL: call it inside Python.withGil");
+  }
+  const r = runtime();
+  const saved = r.sym.PyEval_SaveThread();
+  gilHeld = false;
+  try {
+    return checkSync(f());
+  } finally {
+    r.sym.PyEval_RestoreThread(saved);
+    gilHeld = true;
+  }
+}
+
+/** Release-reason text for error messages. */
+export function deadMessage(dead: Dead): string {
+  switch (dead) {
+    case Dead.PoolEnded:
+      return "This Python object was released: the pool that owned it ended (its Python.withGil or py.withPool scope returned). " +
+        "Keep it past the scope with Py.from(obj), or use it inside the scope.";
+    case Dead.Disposed:
+      return "This Python object was released: it was disposed ([Symbol.dispose]() or the end of its `using` block). " +
+        "Use obj.clone() for a second reference you can keep.";
+    case Dead.ScopeEnded:
+      return "This Python object was released: its Python.withGil scope ended. " +
+        "Keep it past the scope with obj.unbind() (a Py<T>), then py-bind it again with p.bind(py).";
+    case Dead.Moved:
+      return "This Python object was moved into a Py by unbind(): use the Py (p.bind(py)) instead.";
+    default:
+      return "This Python object is not usable.";
+  }
+}
+
+/** The error for a use while the GIL is released (inside allowThreads or outside any scope). */
+export function noGilError(): Error {
+  return new Error(
+    "Python object used without the GIL: this happens inside py.allowThreads(...) or outside Python.withGil. " +
+      "Use Python objects inside Python.withGil, and outside allowThreads callbacks.",
+  );
+}

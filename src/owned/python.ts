@@ -1,0 +1,55 @@
+/**
+ * The experimental tier's `Python`: GIL scopes whose results own their
+ * references.
+ *
+ * @module
+ */
+
+import { withGilScope } from "../core/gil.ts";
+import { initialize, type InitializeOptions, type PythonVersion, runtime } from "../core/runtime.ts";
+import { PythonBase, TOKEN_KEY } from "../types/python.ts";
+import { OWNED } from "./tier.ts";
+
+/**
+ * The GIL token of the experimental tier. Every object a call returns owns
+ * one strong reference: release it with `using` / `[Symbol.dispose]()`;
+ * whatever is left is released when the outermost `withGil` returns. There
+ * is no `withPool` in this tier.
+ *
+ * @experimental
+ * @example
+ * ```ts ignore
+ * import { Extract, PyDict, Python } from "@pyembed/pyembed/experimental";
+ * Python.withGil((py) => {
+ *   using d = PyDict.new(py);
+ *   d.setItem("n", 3);
+ *   using v = d.getItem("n")!;
+ *   console.log(v.extract(Extract.int));
+ * });
+ * ```
+ */
+export class Python extends PythonBase {
+  /** Load and initialize CPython (idempotent). @experimental */
+  static initialize(options?: InitializeOptions): void {
+    initialize(options);
+  }
+
+  /** The running interpreter's version. @experimental */
+  static get version(): PythonVersion {
+    return runtime().version;
+  }
+
+  /** Path of the loaded `libpython`. @experimental */
+  static get libraryPath(): string {
+    return runtime().path;
+  }
+
+  /**
+   * Acquire the GIL, run `f(py)` synchronously, release every reference not
+   * yet disposed or unbound, release the GIL. Re-entrant.
+   * @experimental
+   */
+  static withGil<R>(f: (py: Python) => R): R {
+    return withGilScope((scope) => f(new Python(TOKEN_KEY, scope, OWNED)));
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The stable tier's `Python`: GIL scopes whose results are pool-owned.
+ *
+ * @module
+ */
+
+import { withGilScope } from "../core/gil.ts";
+import { initialize, type InitializeOptions, type PythonVersion, runtime } from "../core/runtime.ts";
+import { PythonBase, TOKEN_KEY } from "../types/python.ts";
+import { POOL, withPool } from "./tier.ts";
+
+/**
+ * The GIL token of the stable tier (PyO3 0.20's `Python<'py>`). Objects
+ * returned inside `Python.withGil(py => ...)` are owned by a pool and released
+ * when the scope, or a nested `py.withPool`, ends.
+ *
+ * @example
+ * ```ts ignore
+ * import { Extract, Python } from "@pyembed/pyembed";
+ * const r = Python.withGil((py) => py.eval("2 ** 10").extract(Extract.int));
+ * console.log(r, Python.version);
+ * ```
+ */
+export class Python extends PythonBase {
+  /**
+   * Load and initialize CPython (idempotent; `withGil` calls it on first
+   * use). Pass `{ library }` to choose the shared library explicitly.
+   */
+  static initialize(options?: InitializeOptions): void {
+    initialize(options);
+  }
+
+  /** The running interpreter's version (initializes CPython if needed). */
+  static get version(): PythonVersion {
+    return runtime().version;
+  }
+
+  /** Path of the loaded `libpython` (initializes CPython if needed). */
+  static get libraryPath(): string {
+    return runtime().path;
+  }
+
+  /**
+   * Acquire the GIL, open a pool, run `f(py)` synchronously, release every
+   * pooled reference, release the GIL. Re-entrant. A callback returning a
+   * Promise is an error (the GIL is still released).
+   */
+  static withGil<R>(f: (py: Python) => R): R {
+    return withGilScope((scope) => f(new Python(TOKEN_KEY, scope, POOL)));
+  }
+
+  /**
+   * Run `f` in a nested pool (PyO3's `Python::with_pool`): objects made
+   * inside are released when it returns. Use it in long loops.
+   */
+  withPool<R>(f: (py: Python) => R): R {
+    return withPool(() => f(this));
+  }
+}

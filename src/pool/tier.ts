@@ -1,0 +1,38 @@
+/**
+ * The stable tier's ownership policy: PyO3 0.20's `GILPool`. A new reference
+ * is pushed onto the pool array (`OWNED_OBJECTS`) and released when the
+ * innermost pool (`withGil` or `withPool`) ends.
+ *
+ * @module
+ */
+
+import { pooled, Ref, releasePooled, type Tier, Dead } from "../core/gil.ts";
+import { type Ptr, runtime } from "../core/runtime.ts";
+
+/** The pool policy. */
+export const POOL: Tier = {
+  name: "pool",
+  adopt(ptr: Ptr): Ref {
+    const ref = new Ref(ptr, -1);
+    pooled.push(ref);
+    return ref;
+  },
+  dispose(_ref: Ref): void {
+    // The pool owns the reference; it is released when the pool ends.
+  },
+  moveOut(ref: Ref): Ptr {
+    const p = ref.ptr!;
+    runtime().sym.Py_IncRef(p);
+    return p;
+  },
+};
+
+/** Run `f` in a nested pool: references registered inside are released when it returns. */
+export function withPool<R>(f: () => R): R {
+  const start = pooled.length;
+  try {
+    return f();
+  } finally {
+    releasePooled(start, Dead.PoolEnded);
+  }
+}

@@ -1,0 +1,608 @@
+/**
+ * `PyAny`: any Python object, and the generic object protocol. Every method
+ * body is written once here; the ownership of what a method returns is the
+ * tier's (`Tier.adopt`), chosen by the token the object was made under.
+ *
+ * @module
+ */
+
+import {
+  BORROW,
+  type Borrowable,
+  strCache,
+  strToJs,
+  toJs as convertToJs,
+  toPy,
+} from "../core/convert.ts";
+import { fetchError } from "../core/err.ts";
+import { PyAttributeError, PyTypeError } from "../core/exceptions.ts";
+import { deadMessage, gilHeld, noGilError, type Ref } from "../core/gil.ts";
+import { type Ptr, runtime } from "../core/runtime.ts";
+import { ssize } from "../core/ssize.ts";
+import { Py } from "./py.ts";
+import type { PythonBase } from "./python.ts";
+import { tokenState } from "./python.ts";
+import { type Ctor, KEY } from "./internal.ts";
+
+/**
+ * Typed extraction (PyO3's `FromPyObject<T>`): turns a Python object into a
+ * JS value of type `T`, raising the TypeError/OverflowError CPython would.
+ *
+ * @example
+ * ```ts ignore
+ * const n: number = obj.extract(Extract.int);
+ * ```
+ */
+export interface FromPyObject<T> {
+  /** Convert `obj`, or throw a `PyErr`. */
+  extract(obj: PyAny): T;
+}
+
+/**
+ * A concrete object class, as taken by `downcast` and `isInstanceOf`:
+ * `PyDict`, `PyList`, ...
+ */
+export interface PyTypeInfo<T extends PyAny> {
+  /** The instances' prototype (ties the class to `T`). */
+  readonly prototype: T;
+  /** The class name used in downcast errors, e.g. `"PyDict"`. */
+  readonly typeName: string;
+  /** Is `obj` an instance of the Python type this class stands for? */
+  typeCheck(obj: PyAny): boolean;
+}
+
+/**
+ * What `getItem` returns on an object of type `T`: `PyAny`, except on a
+ * `PyDict`, whose `getItem` returns `undefined` for a missing key (PyO3's
+ * `Option`).
+ */
+export type ItemOf<T> = T extends { readonly isDict: true } ? PyAny | undefined : PyAny;
+
+/** Rich comparison operators (`Py_LT` ... `Py_GE`). */
+const enum Op {
+  Lt = 0,
+  Le = 1,
+  Eq = 2,
+  Ne = 3,
+  Gt = 4,
+  Ge = 5,
+}
+
+/** Arguments accepted where Python takes keyword arguments. */
+export type Kwargs = Record<string, unknown> | Map<string, unknown> | PyAny;
+
+/** Internal: the one place a new strong reference becomes an object of class `cls`. */
+export function wrap<T extends PyAny>(py: PythonBase, ptr: Ptr | null, cls: Ctor<T>): T {
+  if (ptr === null) throw fetchError();
+  return new cls(KEY, tokenState(py).tier.adopt(ptr), py);
+}
+
+/** Internal: the same for a borrowed reference (increfs first). */
+export function wrapBorrowed<T extends PyAny>(py: PythonBase, ptr: Ptr | null, cls: Ctor<T>): T {
+  if (ptr === null) throw fetchError();
+  runtime().sym.Py_IncRef(ptr);
+  return new cls(KEY, tokenState(py).tier.adopt(ptr), py);
+}
+
+/** Internal: a new tuple of converted arguments. */
+export function argsTuple(py: PythonBase, args: readonly unknown[]): Ptr {
+  const sym = runtime().sym;
+  const n = args.length;
+  const t = sym.PyTuple_New(ssize(n));
+  if (t === null) throw fetchError();
+  for (let i = 0; i < n; i++) {
+    let item: Ptr;
+    try {
+      item = toPy(args[i], py);
+    } catch (e) {
+      sym.Py_DecRef(t);
+      throw e;
+    }
+    sym.PyTuple_SetItem(t, ssize(i), item);
+  }
+  return t;
+}
+
+/** Internal: a new dict of keyword arguments, or null. */
+export function kwargsDict(py: PythonBase, kwargs: Kwargs | undefined): Ptr | null {
+  if (kwargs === undefined) return null;
+  return toPy(kwargs, py);
+}
+
+/** Internal: call `callable` with converted positional and keyword arguments. */
+export function callPtr(
+  py: PythonBase,
+  callable: Ptr,
+  args: readonly unknown[] | undefined,
+  kwargs: Kwargs | undefined,
+): Ptr | null {
+  const sym = runtime().sym;
+  if (kwargs === undefined && (args === undefined || args.length === 0)) {
+    return sym.PyObject_CallObject(callable, null);
+  }
+  const t = argsTuple(py, args ?? []);
+  let kw: Ptr | null;
+  try {
+    kw = kwargsDict(py, kwargs);
+  } catch (e) {
+    sym.Py_DecRef(t);
+    throw e;
+  }
+  const res = sym.PyObject_Call(callable, t, kw);
+  sym.Py_DecRef(t);
+  if (kw !== null) sym.Py_DecRef(kw);
+  return res;
+}
+
+/** `type(p).__name__` as a JS string (for error messages). */
+export function typeNameOf(p: Ptr): string {
+  const sym = runtime().sym;
+  const t = sym.PyObject_Type(p)!;
+  const n = sym.PyObject_GetAttr(t, strCache("__name__"));
+  sym.Py_DecRef(t);
+  if (n === null) {
+    sym.PyErr_Clear();
+    return "object";
+  }
+  try {
+    return strToJs(n);
+  } finally {
+    sym.Py_DecRef(n);
+  }
+}
+
+/**
+ * Any Python object. Objects are never constructed directly: they come from
+ * `py.import`, `py.eval`, `PyDict.new(py)`, method results, and so on.
+ *
+ * Ownership depends on the tier whose `Python.withGil` made the token: in the
+ * stable tier (`mod.ts`) the innermost pool owns the reference until it ends;
+ * in the experimental tier (`experimental/mod.ts`) the object owns it until
+ * `[Symbol.dispose]()` (`using`), or at latest until its GIL scope ends. A
+ * released object throws on use; it never touches freed memory.
+ *
+ * @example
+ * ```ts ignore
+ * import { Extract, Python } from "@pyembed/pyembed";
+ * Python.withGil((py) => {
+ *   const math = py.import("math");
+ *   const r = math.callMethod1("sqrt", 2);
+ *   console.log(r.extract(Extract.float), r.repr());
+ * });
+ * ```
+ */
+export class PyAny implements Borrowable {
+  /** Class name used in downcast errors. */
+  static readonly typeName: string = "PyAny";
+  #ref: Ref;
+  #py: PythonBase;
+
+  /** @ignore Internal: objects come from the API, never from `new`. */
+  constructor(key: typeof KEY, ref: Ref, py: unknown) {
+    if (key !== KEY) {
+      throw new TypeError(
+        `${new.target.name} cannot be constructed with new: get objects from the API (e.g. PyDict.new(py), py.eval(...))`,
+      );
+    }
+    this.#ref = ref;
+    this.#py = py as PythonBase;
+  }
+
+  /** Every object is an instance of `object`. */
+  static typeCheck(_obj: PyAny): boolean {
+    return true;
+  }
+
+  /**
+   * The borrowed `PyObject*`. Owned by this object (pool- or self-owned); valid
+   * until it is released. Throws if released or used without the GIL.
+   */
+  get unsafePtr(): Ptr {
+    const p = this.#ref.ptr;
+    if (p === null) throw new Error(deadMessage(this.#ref.dead));
+    if (!gilHeld) throw noGilError();
+    return p;
+  }
+
+  /** @ignore */
+  [BORROW](): Ptr {
+    return this.unsafePtr;
+  }
+
+  /** The token of the scope this object was made in (PyO3's `obj.py()`). */
+  py(): PythonBase {
+    return this.#py;
+  }
+
+  // --- ownership ---------------------------------------------------------------
+
+  /**
+   * Release this reference now. Experimental tier: the reference is dropped at
+   * once (idempotent; later use throws). Stable tier: a no-op, the pool owns
+   * the reference (use `py.withPool` to release temporaries early).
+   */
+  [Symbol.dispose](): void {
+    tokenState(this.#py).tier.dispose(this.#ref);
+  }
+
+  /** A second strong reference to the same object, owned like this one. */
+  clone(): this {
+    const p = this.unsafePtr;
+    return wrapBorrowed(this.#py, p, this.constructor as Ctor<this>);
+  }
+
+  /**
+   * Move the reference into a GIL-independent `Py<T>` (experimental tier: this
+   * object becomes unusable; stable tier: same as `Py.from(this)`).
+   */
+  unbind(): Py<this> {
+    void this.unsafePtr;
+    const ptr = tokenState(this.#py).tier.moveOut(this.#ref);
+    return Py.fromOwnedPtr(ptr, this.constructor as Ctor<this>);
+  }
+
+  /** The object's reference count (`sys.getrefcount(obj)` minus its argument). */
+  refCnt(): number {
+    const lo = new Uint32Array(2);
+    runtime().sym.memcpy(lo, this.unsafePtr, ssize(8));
+    return lo[0] + lo[1] * 4294967296;
+  }
+
+  // --- attributes ----------------------------------------------------------------
+
+  /** `getattr(self, name)`. */
+  getattr(name: string | PyAny): PyAny {
+    const key = typeof name === "string" ? strCache(name) : name.unsafePtr;
+    return wrap(this.#py, runtime().sym.PyObject_GetAttr(this.unsafePtr, key), PyAny);
+  }
+
+  /** `setattr(self, name, value)`. */
+  setattr(name: string | PyAny, value: unknown): void {
+    const sym = runtime().sym;
+    const self = this.unsafePtr;
+    const key = typeof name === "string" ? strCache(name) : name.unsafePtr;
+    const v = toPy(value, this.#py);
+    const rc = sym.PyObject_SetAttr(self, key, v);
+    sym.Py_DecRef(v);
+    if (rc !== 0) throw fetchError();
+  }
+
+  /** `hasattr(self, name)`: only AttributeError means no; other errors are thrown. */
+  hasattr(name: string | PyAny): boolean {
+    const sym = runtime().sym;
+    const key = typeof name === "string" ? strCache(name) : name.unsafePtr;
+    const v = sym.PyObject_GetAttr(this.unsafePtr, key);
+    if (v !== null) {
+      sym.Py_DecRef(v);
+      return true;
+    }
+    const err = fetchError();
+    if (err instanceof PyAttributeError) {
+      err.releaseValue();
+      return false;
+    }
+    throw err;
+  }
+
+  /** `delattr(self, name)`. */
+  delattr(name: string | PyAny): void {
+    const key = typeof name === "string" ? strCache(name) : name.unsafePtr;
+    if (runtime().sym.PyObject_SetAttr(this.unsafePtr, key, null) !== 0) throw fetchError();
+  }
+
+  // --- calls -------------------------------------------------------------------------
+
+  /** `self(*args, **kwargs)`. */
+  call(args?: readonly unknown[], kwargs?: Kwargs): PyAny {
+    return wrap(this.#py, callPtr(this.#py, this.unsafePtr, args, kwargs), PyAny);
+  }
+
+  /** `self()`. */
+  call0(): PyAny {
+    return wrap(this.#py, runtime().sym.PyObject_CallObject(this.unsafePtr, null), PyAny);
+  }
+
+  /** `self(*args)`. */
+  call1(...args: unknown[]): PyAny {
+    return wrap(this.#py, callPtr(this.#py, this.unsafePtr, args, undefined), PyAny);
+  }
+
+  /** `self.name(*args, **kwargs)`. */
+  callMethod(name: string, args?: readonly unknown[], kwargs?: Kwargs): PyAny {
+    const sym = runtime().sym;
+    const m = sym.PyObject_GetAttr(this.unsafePtr, strCache(name));
+    if (m === null) throw fetchError();
+    try {
+      return wrap(this.#py, callPtr(this.#py, m, args, kwargs), PyAny);
+    } finally {
+      sym.Py_DecRef(m);
+    }
+  }
+
+  /** `self.name()`. */
+  callMethod0(name: string): PyAny {
+    return this.callMethod(name);
+  }
+
+  /** `self.name(*args)`. */
+  callMethod1(name: string, ...args: unknown[]): PyAny {
+    return this.callMethod(name, args);
+  }
+
+  // --- items -----------------------------------------------------------------------
+
+  /**
+   * `self[key]` (raises KeyError/IndexError as Python does). On a `PyDict`, a
+   * missing key gives `undefined` instead.
+   */
+  getItem(key: unknown): ItemOf<this> {
+    const sym = runtime().sym;
+    const self = this.unsafePtr;
+    const k = toPy(key, this.#py);
+    const res = sym.PyObject_GetItem(self, k);
+    sym.Py_DecRef(k);
+    return wrap(this.#py, res, PyAny) as ItemOf<this>;
+  }
+
+  /** `self[key] = value`. */
+  setItem(key: unknown, value: unknown): void {
+    const sym = runtime().sym;
+    const self = this.unsafePtr;
+    const k = toPy(key, this.#py);
+    let v: Ptr;
+    try {
+      v = toPy(value, this.#py);
+    } catch (e) {
+      sym.Py_DecRef(k);
+      throw e;
+    }
+    const rc = sym.PyObject_SetItem(self, k, v);
+    sym.Py_DecRef(k);
+    sym.Py_DecRef(v);
+    if (rc !== 0) throw fetchError();
+  }
+
+  /** `del self[key]`. */
+  delItem(key: unknown): void {
+    const sym = runtime().sym;
+    const self = this.unsafePtr;
+    const k = toPy(key, this.#py);
+    const rc = sym.PyObject_DelItem(self, k);
+    sym.Py_DecRef(k);
+    if (rc !== 0) throw fetchError();
+  }
+
+  /** `value in self`. */
+  contains(value: unknown): boolean {
+    const sym = runtime().sym;
+    const self = this.unsafePtr;
+    const v = toPy(value, this.#py);
+    const rc = sym.PySequence_Contains(self, v);
+    sym.Py_DecRef(v);
+    if (rc < 0) throw fetchError();
+    return rc === 1;
+  }
+
+  /** `len(self)`. */
+  len(): number {
+    const n = Number(runtime().sym.PyObject_Size(this.unsafePtr));
+    if (n === -1) throw fetchError();
+    return n;
+  }
+
+  // --- tests -------------------------------------------------------------------------
+
+  /** `self is None`. */
+  isNone(): boolean {
+    return Deno.UnsafePointer.equals(this.unsafePtr, runtime().none);
+  }
+
+  /** `bool(self)`. */
+  isTruthy(): boolean {
+    const rc = runtime().sym.PyObject_IsTrue(this.unsafePtr);
+    if (rc < 0) throw fetchError();
+    return rc === 1;
+  }
+
+  /** `callable(self)`. */
+  isCallable(): boolean {
+    return runtime().sym.PyCallable_Check(this.unsafePtr) === 1;
+  }
+
+  /** `isinstance(self, type)` for a Python type object. */
+  isInstance(type: PyAny): boolean {
+    const rc = runtime().sym.PyObject_IsInstance(this.unsafePtr, type.unsafePtr);
+    if (rc < 0) throw fetchError();
+    return rc === 1;
+  }
+
+  /** Is this an instance of the Python type behind a concrete class (`PyDict`, ...)? */
+  isInstanceOf<T extends PyAny>(cls: PyTypeInfo<T>): boolean {
+    return cls.typeCheck(this);
+  }
+
+  /**
+   * The same object as a concrete class, sharing this reference (no new
+   * reference is taken). Throws PyO3's `TypeError: 'int' object cannot be
+   * converted to 'PyDict'` when the type does not match.
+   */
+  downcast<T extends PyAny>(cls: PyTypeInfo<T>): T {
+    if (!cls.typeCheck(this)) {
+      throw PyTypeError.newErr(
+        `'${typeNameOf(this.unsafePtr)}' object cannot be converted to '${cls.typeName}'`,
+      );
+    }
+    return new (cls as unknown as Ctor<T>)(KEY, this.#ref, this.#py);
+  }
+
+  /** `self is other`. */
+  is(other: PyAny): boolean {
+    return Deno.UnsafePointer.equals(this.unsafePtr, other.unsafePtr);
+  }
+
+  // --- conversions -------------------------------------------------------------------
+
+  /** Convert with a typed extractor (`Extract.int`, `Extract.list(Extract.str)`, ...). */
+  extract<T>(extractor: FromPyObject<T>): T {
+    return extractor.extract(this);
+  }
+
+  /** Convert recursively to JS values (DESIGN.md, Conversions). */
+  toJs(): unknown {
+    return convertToJs(this.unsafePtr);
+  }
+
+  /** `repr(self)`. */
+  repr(): string {
+    return this.#stringify(runtime().sym.PyObject_Repr(this.unsafePtr));
+  }
+
+  /** `str(self)`. */
+  str(): string {
+    return this.#stringify(runtime().sym.PyObject_Str(this.unsafePtr));
+  }
+
+  #stringify(s: Ptr | null): string {
+    if (s === null) throw fetchError();
+    try {
+      return strToJs(s);
+    } finally {
+      runtime().sym.Py_DecRef(s);
+    }
+  }
+
+  /** `str(self)`, or a placeholder when the object was released or `__str__` raised. */
+  toString(): string {
+    try {
+      return this.str();
+    } catch (e) {
+      return `<${(this.constructor as typeof PyAny).typeName}: ${(e as Error).message.split("\n")[0]}>`;
+    }
+  }
+
+  /** `type(self)`. */
+  getType(): PyAny {
+    return wrap(this.#py, runtime().sym.PyObject_Type(this.unsafePtr), PyAny);
+  }
+
+  /** `hash(self)`. */
+  hash(): number {
+    const h = Number(runtime().sym.PyObject_Hash(this.unsafePtr));
+    if (h === -1 && runtime().sym.PyErr_Occurred() !== null) throw fetchError();
+    return h;
+  }
+
+  #compare(other: unknown, op: Op): boolean {
+    const sym = runtime().sym;
+    const self = this.unsafePtr;
+    const o = toPy(other, this.#py);
+    const rc = sym.PyObject_RichCompareBool(self, o, op);
+    sym.Py_DecRef(o);
+    if (rc < 0) throw fetchError();
+    return rc === 1;
+  }
+
+  /** `self == other`. */
+  eq(other: unknown): boolean {
+    return this.#compare(other, Op.Eq);
+  }
+  /** `self != other`. */
+  ne(other: unknown): boolean {
+    return this.#compare(other, Op.Ne);
+  }
+  /** `self < other`. */
+  lt(other: unknown): boolean {
+    return this.#compare(other, Op.Lt);
+  }
+  /** `self <= other`. */
+  le(other: unknown): boolean {
+    return this.#compare(other, Op.Le);
+  }
+  /** `self > other`. */
+  gt(other: unknown): boolean {
+    return this.#compare(other, Op.Gt);
+  }
+  /** `self >= other`. */
+  ge(other: unknown): boolean {
+    return this.#compare(other, Op.Ge);
+  }
+
+  // --- iteration ---------------------------------------------------------------------
+
+  /** `iter(self)` as a `PyIterator`. */
+  iter(): PyIterator {
+    return wrap(this.#py, runtime().sym.PyObject_GetIter(this.unsafePtr), PyIterator);
+  }
+
+  /**
+   * `for (const x of obj)`: iterates like Python's `for x in obj`. Each item
+   * is owned as this tier owns results (use `for (using x of obj)` in the
+   * experimental tier to release items as you go).
+   */
+  [Symbol.iterator](): Iterator<PyAny> {
+    const it = runtime().sym.PyObject_GetIter(this.unsafePtr);
+    if (it === null) throw fetchError();
+    return new ItemIterator(this.#py, it);
+  }
+}
+
+/** A JS iterator over a Python iterator pointer (which it owns). */
+class ItemIterator implements Iterator<PyAny> {
+  #py: PythonBase;
+  #it: Ptr | null;
+  constructor(py: PythonBase, it: Ptr) {
+    this.#py = py;
+    this.#it = it;
+  }
+  next(): IteratorResult<PyAny> {
+    const it = this.#it;
+    if (it === null) return { done: true, value: undefined };
+    if (!gilHeld) throw noGilError();
+    const sym = runtime().sym;
+    const item = sym.PyIter_Next(it);
+    if (item === null) {
+      this.#it = null;
+      sym.Py_DecRef(it);
+      if (sym.PyErr_Occurred() !== null) throw fetchError();
+      return { done: true, value: undefined };
+    }
+    return { done: false, value: wrap(this.#py, item, PyAny) };
+  }
+  return(): IteratorResult<PyAny> {
+    const it = this.#it;
+    if (it !== null) {
+      this.#it = null;
+      if (gilHeld) runtime().sym.Py_DecRef(it);
+    }
+    return { done: true, value: undefined };
+  }
+}
+
+/**
+ * A Python iterator (`iter(obj)`); iterate it with `for...of`, or call
+ * `next()` for one item at a time.
+ *
+ * @example
+ * ```ts ignore
+ * const it = py.eval("iter([1, 2])").downcast(PyIterator);
+ * for (const x of it) console.log(x.toJs());
+ * ```
+ */
+export class PyIterator extends PyAny {
+  /** Class name used in downcast errors. */
+  static override readonly typeName: string = "PyIterator";
+  /** Does the object implement the iterator protocol (`__next__`)? */
+  static override typeCheck(obj: PyAny): boolean {
+    return obj.hasattr("__next__") && obj.hasattr("__iter__");
+  }
+  /** `next(self)`, or `undefined` when exhausted. */
+  nextItem(): PyAny | undefined {
+    const sym = runtime().sym;
+    const item = sym.PyIter_Next(this.unsafePtr);
+    if (item === null) {
+      if (sym.PyErr_Occurred() !== null) throw fetchError();
+      return undefined;
+    }
+    return wrap(this.py(), item, PyAny);
+  }
+}

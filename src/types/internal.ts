@@ -1,0 +1,20 @@
+/**
+ * Internal glue between the object classes and the tiers: the construction
+ * key, and `wrap`, the one place a new strong reference becomes an object.
+ *
+ * @module
+ */
+
+import type { Ref, Scope, Tier } from "../core/gil.ts";
+
+/** Passed to object constructors; users cannot construct objects directly. */
+export const KEY: unique symbol = Symbol("pyembed.internal");
+
+/** What a token carries: its scope and its tier's ownership policy. */
+export interface TokenState {
+  scope: Scope;
+  tier: Tier;
+}
+
+/** An object class as the internals construct it. */
+export type Ctor<T> = new (key: typeof KEY, ref: Ref, py: unknown) => T;

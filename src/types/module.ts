@@ -1,0 +1,83 @@
+/**
+ * `PyModule`: Python modules.
+ *
+ * @module
+ */
+
+import { isSubtype, strToJs, strToPy, toPy } from "../core/convert.ts";
+import { fetchError } from "../core/err.ts";
+import { cstr, FILE_INPUT, runtime } from "../core/runtime.ts";
+import { PyAny, wrap, wrapBorrowed } from "./any.ts";
+import { PyDict } from "./dict.ts";
+import type { PythonBase } from "./python.ts";
+
+/**
+ * A Python module.
+ *
+ * @example
+ * ```ts ignore
+ * const m = PyModule.fromCode(py, "def double(x):\n    return 2 * x\n", "double.py", "double");
+ * console.log(m.getattr("double").call1(21).toJs()); // 42
+ * ```
+ */
+export class PyModule extends PyAny {
+  /** Class name used in downcast errors. */
+  static override readonly typeName: string = "PyModule";
+  /** `isinstance(obj, types.ModuleType)`. */
+  static override typeCheck(obj: PyAny): boolean {
+    return isSubtype(runtime().sym, obj.unsafePtr, runtime().types.module);
+  }
+  /** `import name`. */
+  static import(py: PythonBase, name: string): PyModule {
+    return py.import(name);
+  }
+  /** A new empty module named `name` (not added to `sys.modules`). */
+  static new(py: PythonBase, name: string): PyModule {
+    const sym = runtime().sym;
+    const n = strToPy(name);
+    const m = sym.PyModule_NewObject(n);
+    sym.Py_DecRef(n);
+    return wrap(py, m, PyModule);
+  }
+  /**
+   * Compile and execute `code` as module `moduleName` from `fileName`, and
+   * register it in `sys.modules` (PyO3's `PyModule::from_code`).
+   */
+  static fromCode(py: PythonBase, code: string, fileName: string, moduleName: string): PyModule {
+    const sym = runtime().sym;
+    const co = sym.Py_CompileString(cstr(code), cstr(fileName), FILE_INPUT);
+    if (co === null) throw fetchError();
+    const m = sym.PyImport_ExecCodeModuleEx(cstr(moduleName), co, cstr(fileName));
+    sym.Py_DecRef(co);
+    return wrap(py, m, PyModule);
+  }
+  /** `self.__dict__`. */
+  dict(): PyDict {
+    return wrapBorrowed(this.py(), runtime().sym.PyModule_GetDict(this.unsafePtr), PyDict);
+  }
+  /** `self.__name__`. */
+  name(): string {
+    return strToJs(this.getattr("__name__").unsafePtr);
+  }
+  /** `self.name = value` (PyO3's `PyModule::add`); adds `name` to `__all__` if it exists. */
+  add(name: string, value: unknown): void {
+    const sym = runtime().sym;
+    const d = sym.PyModule_GetDict(this.unsafePtr)!;
+    const k = strToPy(name);
+    const v = toPy(value, this.py());
+    const rc = sym.PyDict_SetItem(d, k, v);
+    sym.Py_DecRef(k);
+    sym.Py_DecRef(v);
+    if (rc !== 0) throw fetchError();
+  }
+  /** Register this module in `sys.modules` under its name, so `import name` finds it. */
+  register(): void {
+    const sym = runtime().sym;
+    const mods = sym.PyImport_GetModuleDict()!;
+    const name = this.name();
+    const k = strToPy(name);
+    const rc = sym.PyDict_SetItem(mods, k, this.unsafePtr);
+    sym.Py_DecRef(k);
+    if (rc !== 0) throw fetchError();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * `Py<T>`: a GIL-independent strong reference (PyO3's `Py<T>`).
+ *
+ * @module
+ */
+
+import { BORROW, type Borrowable } from "../core/convert.ts";
+import { gilHeld, noGilError } from "../core/gil.ts";
+import { type Ptr, runtime } from "../core/runtime.ts";
+import { Strong } from "../core/strong.ts";
+import type { PyAny } from "./any.ts";
+import { wrapBorrowed } from "./any.ts";
+import type { Ctor } from "./internal.ts";
+import type { PythonBase } from "./python.ts";
+
+/**
+ * A strong reference that outlives GIL scopes. Make one with `Py.from(obj)`
+ * (stable tier) or `obj.unbind()` (experimental tier); use it again with
+ * `p.bind(py)` inside a `withGil`. Release it with `[Symbol.dispose]()`
+ * (`using`); one never disposed is released by a `FinalizationRegistry`
+ * backstop that takes the GIL.
+ *
+ * @example
+ * ```ts ignore
+ * import { Py, PyDict, Python } from "@pyembed/pyembed";
+ * const kept = Python.withGil((py) => Py.from(PyDict.new(py)));
+ * Python.withGil((py) => kept.bind(py).setItem("a", 1));
+ * kept[Symbol.dispose]();
+ * ```
+ */
+export class Py<T extends PyAny = PyAny> implements Borrowable {
+  #strong: Strong;
+  #cls: Ctor<T>;
+
+  private constructor(ptr: Ptr, cls: Ctor<T>) {
+    this.#strong = new Strong(ptr);
+    this.#cls = cls;
+  }
+
+  /** A new `Py` holding a new strong reference to `obj`. */
+  static from<T extends PyAny>(obj: T): Py<T> {
+    const p = obj.unsafePtr;
+    runtime().sym.Py_IncRef(p);
+    return new Py(p, obj.constructor as Ctor<T>);
+  }
+
+  /** @ignore Internal: adopt a strong reference. */
+  static fromOwnedPtr<T extends PyAny>(ptr: Ptr, cls: Ctor<T>): Py<T> {
+    return new Py(ptr, cls);
+  }
+
+  /** The pointer; valid while this `Py` is not disposed. Use it only with the GIL held. */
+  get unsafePtr(): Ptr {
+    const p = this.#strong.ptr;
+    if (p === null) throw new Error("This Py was disposed: it no longer holds a reference.");
+    if (!gilHeld) throw noGilError();
+    return p;
+  }
+
+  /** @ignore */
+  [BORROW](): Ptr {
+    return this.unsafePtr;
+  }
+
+  /** Has this `Py` been disposed? */
+  get disposed(): boolean {
+    return this.#strong.ptr === null;
+  }
+
+  /** A new object in `py`'s scope (and tier) for the same Python object. */
+  bind(py: PythonBase): T {
+    return wrapBorrowed(py, this.unsafePtr, this.#cls);
+  }
+
+  /** A second `Py` to the same object (a new strong reference). */
+  cloneRef(py: PythonBase): Py<T> {
+    void py;
+    const p = this.unsafePtr;
+    runtime().sym.Py_IncRef(p);
+    return new Py(p, this.#cls);
+  }
+
+  /** The reference count of the object. */
+  refCnt(py: PythonBase): number {
+    return this.bind(py).refCnt() - 1;
+  }
+
+  /** Release the reference (takes the GIL if needed). Idempotent. */
+  [Symbol.dispose](): void {
+    this.#strong.release();
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The GIL token's methods, shared by both tiers' `Python` classes.
+ *
+ * @module
+ */
+
+import { strCache, strToPy } from "../core/convert.ts";
+import { fetchError } from "../core/err.ts";
+import { allowThreads, type Scope, type Tier } from "../core/gil.ts";
+import { cstr, EVAL_INPUT, FILE_INPUT, type Ptr, runtime } from "../core/runtime.ts";
+import { PyAny, wrap, wrapBorrowed } from "./any.ts";
+import type { PyDict } from "./dict.ts";
+import { KEY, type TokenState } from "./internal.ts";
+import { PyModule } from "./module.ts";
+
+/** Internal: a token's scope and tier. */
+export let tokenState: (py: PythonBase) => TokenState;
+
+/**
+ * A token proving the GIL is held: the `py` in `Python.withGil((py) => ...)`.
+ * Both tiers' `Python` classes extend it; the tier decides who owns the
+ * objects its methods return.
+ *
+ * @example
+ * ```ts ignore
+ * Python.withGil((py) => {
+ *   const os = py.import("os");
+ *   const n = py.eval("1 + 2");
+ *   py.run("x = 40 + 2");
+ * });
+ * ```
+ */
+export abstract class PythonBase {
+  #state: TokenState;
+
+  static {
+    tokenState = (py: PythonBase): TokenState => {
+      const s = py.#state;
+      if (!s.scope.active) {
+        throw new Error(
+          "This Python token is used outside its Python.withGil scope: call Python.withGil again and use the new token.",
+        );
+      }
+      return s;
+    };
+  }
+
+  /** @ignore Internal: tokens come from `Python.withGil`. */
+  constructor(key: symbol, scope: Scope, tier: Tier) {
+    if (key !== KEY) throw new TypeError("Python tokens come from Python.withGil(...)");
+    this.#state = { scope, tier };
+  }
+
+  /** `import name` (PyO3's `py.import`). */
+  import(name: string): PyModule {
+    const sym = runtime().sym;
+    tokenState(this);
+    const n = strToPy(name);
+    const m = sym.PyImport_Import(n);
+    sym.Py_DecRef(n);
+    return wrap(this, m, PyModule);
+  }
+
+  /** The `builtins` module. */
+  builtins(): PyModule {
+    tokenState(this);
+    return this.import("builtins");
+  }
+
+  /** `None`. */
+  None(): PyAny {
+    tokenState(this);
+    return wrapBorrowed(this, runtime().none, PyAny);
+  }
+
+  /**
+   * Evaluate one expression. `globals` defaults to `__main__`'s dict, as in
+   * PyO3; `locals` defaults to `globals`.
+   */
+  eval(code: string, globals?: PyDict, locals?: PyDict): PyAny {
+    return wrap(this, this.#exec(code, EVAL_INPUT, globals, locals), PyAny);
+  }
+
+  /** Execute statements. `globals` defaults to `__main__`'s dict. */
+  run(code: string, globals?: PyDict, locals?: PyDict): void {
+    runtime().sym.Py_DecRef(this.#exec(code, FILE_INPUT, globals, locals));
+  }
+
+  #exec(code: string, mode: number, globals?: PyDict, locals?: PyDict): Ptr {
+    const sym = runtime().sym;
+    tokenState(this);
+    let g: Ptr;
+    if (globals !== undefined) {
+      g = globals.unsafePtr;
+    } else {
+      const main = sym.PyImport_AddModule(cstr("__main__"));
+      if (main === null) throw fetchError();
+      g = sym.PyModule_GetDict(main)!;
+    }
+    const l = locals !== undefined ? locals.unsafePtr : g;
+    if (sym.PyDict_Contains(g, strCache("__builtins__")) === 0) {
+      sym.PyDict_SetItem(g, strCache("__builtins__"), runtime().builtins);
+    }
+    const co = sym.Py_CompileString(cstr(code), cstr(mode === EVAL_INPUT ? "<eval>" : "<run>"), mode);
+    if (co === null) throw fetchError();
+    const res = sym.PyEval_EvalCode(co, g, l);
+    sym.Py_DecRef(co);
+    if (res === null) throw fetchError();
+    return res;
+  }
+
+  /**
+   * Release the GIL while `f` runs, so Python threads make progress (PyO3's
+   * `allow_threads`). Python objects must not be used inside `f`: they throw.
+   */
+  allowThreads<R>(f: () => R): R {
+    tokenState(this);
+    return allowThreads(f);
+  }
+}
+
+/** Internal: the construction key, for the tiers' `Python` subclasses. */
+export const TOKEN_KEY: symbol = KEY;

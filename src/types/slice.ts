@@ -1,0 +1,45 @@
+/**
+ * `PySlice`: Python's `slice`.
+ *
+ * @module
+ */
+
+import { isSubtype, toPy } from "../core/convert.ts";
+import { runtime } from "../core/runtime.ts";
+import { PyAny, wrap } from "./any.ts";
+import type { PythonBase } from "./python.ts";
+
+/**
+ * Python's `slice`; `null`/`undefined` bounds mean "omitted".
+ *
+ * @example
+ * ```ts ignore
+ * const l = py.eval("list(range(10))");
+ * console.log(l.getItem(PySlice.new(py, 2, 8, 2)).toJs()); // [2, 4, 6]
+ * ```
+ */
+export class PySlice extends PyAny {
+  /** Class name used in downcast errors. */
+  static override readonly typeName: string = "PySlice";
+  /** `isinstance(obj, slice)`. */
+  static override typeCheck(obj: PyAny): boolean {
+    return isSubtype(runtime().sym, obj.unsafePtr, runtime().types.slice);
+  }
+  /** `slice(start, stop, step)`. */
+  static new(
+    py: PythonBase,
+    start?: number | bigint | null,
+    stop?: number | bigint | null,
+    step?: number | bigint | null,
+  ): PySlice {
+    const sym = runtime().sym;
+    const a = toPy(start, py);
+    const b = toPy(stop, py);
+    const c = toPy(step, py);
+    const s = sym.PySlice_New(a, b, c);
+    sym.Py_DecRef(a);
+    sym.Py_DecRef(b);
+    sym.Py_DecRef(c);
+    return wrap(py, s, PySlice);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * `PyTuple`: Python's `tuple`.
+ *
+ * @module
+ */
+
+import { TpFlags, toPy, typeFlags } from "../core/convert.ts";
+import { runtime } from "../core/runtime.ts";
+import { ssize } from "../core/ssize.ts";
+import { type ItemOf, PyAny, wrap, wrapBorrowed } from "./any.ts";
+import { PyList } from "./list.ts";
+import type { PythonBase } from "./python.ts";
+
+/**
+ * Python's `tuple`.
+ *
+ * @example
+ * ```ts ignore
+ * const t = PyTuple.new(py, [1, "two", 3.0]);
+ * console.log(t.len(), t.getItem(1).str());
+ * ```
+ */
+export class PyTuple extends PyAny {
+  /** Class name used in downcast errors. */
+  static override readonly typeName: string = "PyTuple";
+
+  /** `isinstance(obj, tuple)`. */
+  static override typeCheck(obj: PyAny): boolean {
+    return (typeFlags(runtime().sym, obj.unsafePtr) & TpFlags.Tuple) !== 0;
+  }
+
+  /** A new tuple of converted elements. */
+  static new(py: PythonBase, elements: Iterable<unknown> = []): PyTuple {
+    const sym = runtime().sym;
+    const list = toPy(Array.isArray(elements) ? elements : [...elements], py);
+    const t = sym.PyList_AsTuple(list);
+    sym.Py_DecRef(list);
+    return wrap(py, t, PyTuple);
+  }
+
+  /** The empty tuple. */
+  static empty(py: PythonBase): PyTuple {
+    return wrap(py, runtime().sym.PyTuple_New(ssize(0)), PyTuple);
+  }
+
+  /** `self[index]`. */
+  override getItem(index: unknown): ItemOf<this> {
+    if (typeof index === "number" && index >= 0 && Number.isInteger(index)) {
+      return wrapBorrowed(this.py(), runtime().sym.PyTuple_GetItem(this.unsafePtr, ssize(index)), PyAny) as ItemOf<this>;
+    }
+    return super.getItem(index);
+  }
+
+  /** `len(self)`. */
+  override len(): number {
+    return Number(runtime().sym.PyTuple_Size(this.unsafePtr));
+  }
+
+  /** `list(self)`. */
+  toList(): PyList {
+    return wrap(this.py(), runtime().sym.PySequence_List(this.unsafePtr), PyList);
+  }
+
+  /** `self[start:stop]` as a new tuple. */
+  getSlice(start: number, stop: number): PyTuple {
+    return wrap(
+      this.py(),
+      runtime().sym.PySequence_GetSlice(this.unsafePtr, ssize(Math.max(0, start)), ssize(Math.max(0, stop))),
+      PyTuple,
+    );
+  }
+}
