@@ -8,7 +8,7 @@
 
 import { fetchError } from "./err.ts";
 import { PyOverflowError, PyTypeError, PyValueError } from "./exceptions.ts";
-import { type Ptr, runtime, type Runtime } from "./runtime.ts";
+import { type Ptr, type Runtime, runtime } from "./runtime.ts";
 import { ssize } from "./ssize.ts";
 
 /** `tp_flags` bits that identify builtin types and their subclasses. */
@@ -41,7 +41,9 @@ export interface Borrowable {
  */
 export const toPyObject: unique symbol = Symbol.for("pyembed.toPyObject");
 
-let functionToPy: ((f: (...args: never[]) => unknown, py: unknown) => Ptr) | null = null;
+let functionToPy:
+  | ((f: (...args: never[]) => unknown, py: unknown) => Ptr)
+  | null = null;
 /** Installed by the pyfunction module: how a JS function becomes a Python callable. */
 export function setFunctionConverter(
   f: (fn: (...args: never[]) => unknown, py: unknown) => Ptr,
@@ -53,7 +55,9 @@ export function setFunctionConverter(
 
 let scratch = new Uint8Array(1 << 12);
 function scratchOf(n: number): Uint8Array<ArrayBuffer> {
-  if (scratch.length < n) scratch = new Uint8Array(Math.max(n, scratch.length * 2));
+  if (scratch.length < n) {
+    scratch = new Uint8Array(Math.max(n, scratch.length * 2));
+  }
   return scratch as Uint8Array<ArrayBuffer>;
 }
 const sizeOut = new BigInt64Array(1);
@@ -107,7 +111,11 @@ export function strToPy(s: string): Ptr {
 }
 
 /** Copy `n` bytes at `src` into the scratch buffer and return a view of them. */
-function readBytes(sym: Runtime["sym"], src: Ptr, n: number): Uint8Array<ArrayBuffer> {
+function readBytes(
+  sym: Runtime["sym"],
+  src: Ptr,
+  n: number,
+): Uint8Array<ArrayBuffer> {
   const buf = scratchOf(n);
   if (n > 0) sym.memcpy(buf, src, ssize(n));
   return buf.subarray(0, n);
@@ -126,7 +134,11 @@ export function strToJs(p: Ptr): string {
     if (b === null) throw fetchError();
     const bytes = bytesToJs(b);
     sym.Py_DecRef(b);
-    const units = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
+    const units = new Uint16Array(
+      bytes.buffer,
+      bytes.byteOffset,
+      bytes.length / 2,
+    );
     let out = "";
     for (let i = 0; i < units.length; i += 8192) {
       out += String.fromCharCode(...units.subarray(i, i + 8192));
@@ -142,7 +154,10 @@ export function strToJs(p: Ptr): string {
 /** A new `bytes` with a copy of `data`. */
 export function bytesToPy(data: Uint8Array): Ptr {
   const sym = runtime().sym;
-  const p = sym.PyBytes_FromStringAndSize(data as Uint8Array<ArrayBuffer>, ssize(data.length));
+  const p = sym.PyBytes_FromStringAndSize(
+    data as Uint8Array<ArrayBuffer>,
+    ssize(data.length),
+  );
   if (p === null) throw fetchError();
   return p;
 }
@@ -180,7 +195,11 @@ export function bigintToPy(v: bigint): Ptr {
     if (p === null) throw fetchError();
     return p;
   }
-  const p = sym.PyLong_FromString(encoder.encode(v.toString(16) + "\0"), null, 16);
+  const p = sym.PyLong_FromString(
+    encoder.encode(v.toString(16) + "\0"),
+    null,
+    16,
+  );
   if (p === null) throw fetchError();
   return p;
 }
@@ -207,7 +226,9 @@ export function intToBigint(p: Ptr): bigint {
 export function intToJs(p: Ptr): number | bigint {
   const sym = runtime().sym;
   const d = sym.PyLong_AsDouble(p);
-  if (Math.abs(d) < TWO53 && !(d === -1 && sym.PyErr_Occurred() !== null)) return d;
+  if (Math.abs(d) < TWO53 && !(d === -1 && sym.PyErr_Occurred() !== null)) {
+    return d;
+  }
   const b = intToBigint(p);
   return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
 }
@@ -222,7 +243,9 @@ export function indexToNumber(p: Ptr): number {
   const d = sym.PyLong_AsDouble(p);
   if (d === -1 && sym.PyErr_Occurred() !== null) {
     const err = fetchError();
-    if (err.typeName !== "TypeError" && err.typeName !== "OverflowError") throw err;
+    if (err.typeName !== "TypeError" && err.typeName !== "OverflowError") {
+      throw err;
+    }
     err.releaseValue();
     if (err.typeName === "OverflowError") throw unsafeInt();
     const idx = sym.PyNumber_Index(p);
@@ -283,10 +306,14 @@ export function toPy(v: unknown, py: unknown, depth = 0): Ptr {
       sym.Py_IncRef(r.none);
       return r.none;
     case "function":
-      if (functionToPy === null) throw PyTypeError.newErr("JS functions cannot be converted yet");
+      if (functionToPy === null) {
+        throw PyTypeError.newErr("JS functions cannot be converted yet");
+      }
       return functionToPy(v as (...args: never[]) => unknown, py);
     case "symbol":
-      throw PyTypeError.newErr(`cannot convert a JS symbol (${String(v)}) to a Python object`);
+      throw PyTypeError.newErr(
+        `cannot convert a JS symbol (${String(v)}) to a Python object`,
+      );
     case "object":
       break;
   }
@@ -301,7 +328,9 @@ export function toPy(v: unknown, py: unknown, depth = 0): Ptr {
     return p;
   }
   if (depth > MAX_DEPTH) {
-    throw PyValueError.newErr(`cannot convert: nesting deeper than ${MAX_DEPTH} (a self-referencing JS value?)`);
+    throw PyValueError.newErr(
+      `cannot convert: nesting deeper than ${MAX_DEPTH} (a self-referencing JS value?)`,
+    );
   }
   if (typeof o[toPyObject] === "function") {
     const out = (o[toPyObject] as (py: unknown) => unknown)(py);
@@ -336,7 +365,11 @@ export function toPy(v: unknown, py: unknown, depth = 0): Ptr {
   }
   if (v instanceof ArrayBuffer) return bytesToPy(new Uint8Array(v));
   if (ArrayBuffer.isView(v)) {
-    return sequenceToList(Array.from(v as unknown as ArrayLike<number | bigint>), py, depth);
+    return sequenceToList(
+      Array.from(v as unknown as ArrayLike<number | bigint>),
+      py,
+      depth,
+    );
   }
   const proto = Object.getPrototypeOf(v);
   if (proto === Object.prototype || proto === null) {
@@ -355,7 +388,11 @@ export function toPy(v: unknown, py: unknown, depth = 0): Ptr {
   );
 }
 
-function sequenceToList(v: readonly unknown[], py: unknown, depth: number): Ptr {
+function sequenceToList(
+  v: readonly unknown[],
+  py: unknown,
+  depth: number,
+): Ptr {
   const sym = runtime().sym;
   const n = v.length;
   const list = sym.PyList_New(ssize(n));
@@ -373,7 +410,13 @@ function sequenceToList(v: readonly unknown[], py: unknown, depth: number): Ptr 
   return list;
 }
 
-function dictSet(d: Ptr, k: unknown, val: unknown, py: unknown, depth: number): void {
+function dictSet(
+  d: Ptr,
+  k: unknown,
+  val: unknown,
+  py: unknown,
+  depth: number,
+): void {
   const sym = runtime().sym;
   const kp = toPy(k, py, depth + 1);
   let vp: Ptr;
@@ -396,13 +439,17 @@ export function toJs(p: Ptr, depth = 0): unknown {
   const r = runtime();
   const sym = r.sym;
   if (depth > MAX_DEPTH) {
-    throw PyValueError.newErr(`toJs(): nesting deeper than ${MAX_DEPTH} (a self-referencing container?)`);
+    throw PyValueError.newErr(
+      `toJs(): nesting deeper than ${MAX_DEPTH} (a self-referencing container?)`,
+    );
   }
   const t = sym.PyObject_Type(p)!;
   const flags = sym.PyType_GetFlags(t);
   try {
     if (flags & TpFlags.Long) {
-      if (sym.PyType_IsSubtype(t, r.types.bool)) return sym.PyObject_IsTrue(p) === 1;
+      if (sym.PyType_IsSubtype(t, r.types.bool)) {
+        return sym.PyObject_IsTrue(p) === 1;
+      }
       return intToJs(p);
     }
     if (flags & TpFlags.Unicode) return strToJs(p);
@@ -427,24 +474,35 @@ export function toJs(p: Ptr, depth = 0): unknown {
     if (flags & TpFlags.List) {
       const n = Number(sym.PyList_Size(p));
       const out = new Array(n);
-      for (let i = 0; i < n; i++) out[i] = toJs(sym.PyList_GetItem(p, ssize(i))!, depth + 1);
+      for (let i = 0; i < n; i++) {
+        out[i] = toJs(sym.PyList_GetItem(p, ssize(i))!, depth + 1);
+      }
       return out;
     }
     if (flags & TpFlags.Tuple) {
       const n = Number(sym.PyTuple_Size(p));
       const out = new Array(n);
-      for (let i = 0; i < n; i++) out[i] = toJs(sym.PyTuple_GetItem(p, ssize(i))!, depth + 1);
+      for (let i = 0; i < n; i++) {
+        out[i] = toJs(sym.PyTuple_GetItem(p, ssize(i))!, depth + 1);
+      }
       return out;
     }
     if (flags & TpFlags.Bytes) return bytesToJs(p);
     if (p === r.none || sym.PyType_IsSubtype(t, r.types.noneType)) return null;
     if (sym.PyType_IsSubtype(t, r.types.float)) return floatToJs(p);
-    if (sym.PyType_IsSubtype(t, r.types.set) || sym.PyType_IsSubtype(t, r.types.frozenset)) {
+    if (
+      sym.PyType_IsSubtype(t, r.types.set) ||
+      sym.PyType_IsSubtype(t, r.types.frozenset)
+    ) {
       const out = new Set<unknown>();
       const it = sym.PyObject_GetIter(p);
       if (it === null) throw fetchError();
       try {
-        for (let item = sym.PyIter_Next(it); item !== null; item = sym.PyIter_Next(it)) {
+        for (
+          let item = sym.PyIter_Next(it);
+          item !== null;
+          item = sym.PyIter_Next(it)
+        ) {
           try {
             out.add(toJs(item, depth + 1));
           } finally {
@@ -513,7 +571,9 @@ const interned = new Map<string, Ptr>();
 export function strCache(name: string): Ptr {
   const hit = interned.get(name);
   if (hit !== undefined) return hit;
-  if (name.includes("\0")) throw PyValueError.newErr("attribute name contains a NUL character");
+  if (name.includes("\0")) {
+    throw PyValueError.newErr("attribute name contains a NUL character");
+  }
   const sym = runtime().sym;
   const p = sym.PyUnicode_InternFromString(encoder.encode(name + "\0"));
   if (p === null) throw fetchError();

@@ -7,7 +7,7 @@
  */
 
 import { gilHeld, withGilScope } from "./gil.ts";
-import { cstr, type Ptr, runtime, type Runtime } from "./runtime.ts";
+import { cstr, type Ptr, type Runtime, runtime } from "./runtime.ts";
 import { ssize } from "./ssize.ts";
 import { Strong } from "./strong.ts";
 
@@ -59,7 +59,10 @@ export class PyErr extends Error {
    * throw PyValueError.newErr("x must be positive");
    * ```
    */
-  static newErr<T extends PyErr>(this: new (message: string) => T, message: string): T {
+  static newErr<T extends PyErr>(
+    this: new (message: string) => T,
+    message: string,
+  ): T {
     return new this(message);
   }
 
@@ -78,7 +81,9 @@ export class PyErr extends Error {
       configurable: true,
       enumerable: false,
       get: (): string => {
-        const js = jsStack ? String(jsStack.call(this)) : `${this.name}: ${this.message}`;
+        const js = jsStack
+          ? String(jsStack.call(this))
+          : `${this.name}: ${this.message}`;
         const tb = this.traceback;
         return tb ? `${tb.trimEnd()}\n\nJavaScript stack:\n${js}` : js;
       },
@@ -121,10 +126,15 @@ export class PyErr extends Error {
    * Is the exception an instance of `type`: a Python type object (any object
    * with `unsafePtr`), or one of the JS exception classes?
    */
-  isInstanceOf(type: HasPtr | (abstract new (...args: never[]) => PyErr)): boolean {
+  isInstanceOf(
+    type: HasPtr | (abstract new (...args: never[]) => PyErr),
+  ): boolean {
     if (typeof type === "function") return this instanceof type;
     return withGilScope(() =>
-      runtime().sym.PyErr_GivenExceptionMatches(this.unsafeValuePtr, type.unsafePtr) === 1
+      runtime().sym.PyErr_GivenExceptionMatches(
+        this.unsafeValuePtr,
+        type.unsafePtr,
+      ) === 1
     );
   }
 
@@ -190,7 +200,9 @@ function utf8(r: Runtime, s: Ptr): string {
     return "<unprintable>";
   }
   const n = Number(sizeOut[0]);
-  return n === 0 ? "" : new TextDecoder().decode(Deno.UnsafePointerView.getArrayBuffer(p, n));
+  return n === 0
+    ? ""
+    : new TextDecoder().decode(Deno.UnsafePointerView.getArrayBuffer(p, n));
 }
 
 function getAttrStr(r: Runtime, o: Ptr, name: string): Ptr | null {
@@ -204,7 +216,12 @@ function getAttrStr(r: Runtime, o: Ptr, name: string): Ptr | null {
 let classByType: Map<number | bigint, typeof PyErr> | null = null;
 
 /** JS class for a Python exception type: its nearest builtin ancestor's. */
-function classFor(r: Runtime, type: Ptr, all: readonly (typeof PyErr)[], aliases: Readonly<Record<string, typeof PyErr>>): typeof PyErr {
+function classFor(
+  r: Runtime,
+  type: Ptr,
+  all: readonly (typeof PyErr)[],
+  aliases: Readonly<Record<string, typeof PyErr>>,
+): typeof PyErr {
   if (classByType === null) {
     classByType = new Map();
     const add = (name: string, cls: typeof PyErr) => {
@@ -224,7 +241,10 @@ function classFor(r: Runtime, type: Ptr, all: readonly (typeof PyErr)[], aliases
     try {
       const n = Number(r.sym.PyTuple_Size(mro));
       for (let i = 1; i < n; i++) {
-        const t = r.sym.PyTuple_GetItem(mro, Deno.UnsafePointer.create(BigInt(i)));
+        const t = r.sym.PyTuple_GetItem(
+          mro,
+          Deno.UnsafePointer.create(BigInt(i)),
+        );
         const cls = t && classByType.get(Deno.UnsafePointer.value(t));
         if (cls) return cls;
       }
@@ -235,7 +255,10 @@ function classFor(r: Runtime, type: Ptr, all: readonly (typeof PyErr)[], aliases
   return all[0];
 }
 
-let tables: { all: readonly (typeof PyErr)[]; aliases: Readonly<Record<string, typeof PyErr>> } | null = null;
+let tables: {
+  all: readonly (typeof PyErr)[];
+  aliases: Readonly<Record<string, typeof PyErr>>;
+} | null = null;
 /** Called once by the exceptions module to break the import cycle. */
 export function registerExceptionClasses(
   all: readonly (typeof PyErr)[],
@@ -305,7 +328,10 @@ function formatTraceback(r: Runtime, value: Ptr): string {
   let out = "";
   const n = Number(r.sym.PyList_Size(lines));
   for (let i = 0; i < n; i++) {
-    out += utf8(r, r.sym.PyList_GetItem(lines, Deno.UnsafePointer.create(BigInt(i)))!);
+    out += utf8(
+      r,
+      r.sym.PyList_GetItem(lines, Deno.UnsafePointer.create(BigInt(i)))!,
+    );
   }
   r.sym.Py_DecRef(lines);
   return out;
@@ -330,7 +356,9 @@ export function restoreError(e: unknown): void {
     const err = e instanceof Error ? e : new Error(String(e));
     const jsStack = err.stack ?? "";
     const withNotes = r.version.minor >= 11;
-    const text = withNotes ? `${err.name}: ${err.message}` : `${err.name}: ${err.message}\n${jsStack}`;
+    const text = withNotes
+      ? `${err.name}: ${err.message}`
+      : `${err.name}: ${err.message}\n${jsStack}`;
     const msg = strNew(r, text);
     const exc = callOne(r, builtinType(r, "RuntimeError"), msg);
     r.sym.Py_DecRef(msg);

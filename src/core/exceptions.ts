@@ -883,7 +883,6 @@ export const BUILTIN_EXCEPTIONS: readonly (typeof PyErr)[] = [
   PyFutureWarning,
 ];
 
-
 /** Optional builtins (3.11+: ExceptionGroup and friends) map to these classes. */
 export const EXCEPTION_ALIASES: Readonly<Record<string, typeof PyErr>> = {
   BaseExceptionGroup: PyBaseException,

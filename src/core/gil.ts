@@ -13,7 +13,7 @@
  * @module
  */
 
-import { type Ptr, runtime, type Runtime } from "./runtime.ts";
+import { type Ptr, type Runtime, runtime } from "./runtime.ts";
 
 /** Why a `Ref` no longer holds its pointer. */
 export const enum Dead {
@@ -170,12 +170,45 @@ function checkSync<R>(result: R): R {
 }
 
 /**
+ * Run a TypeScript function called from Python (the GIL is held by Python's
+ * caller on this thread) in a fresh scope of its own: what the callback
+ * makes is released when it returns, as PyO3's per-call `GILPool`. Returns
+ * `undefined` without calling `f` when this thread does not hold the GIL (a
+ * call arriving from another Python thread).
+ */
+export function withCallbackScope<R>(f: (scope: Scope) => R): R | undefined {
+  const r = runtime();
+  if (!gilHeld && r.sym.PyGILState_Check() !== 1) return undefined;
+  const scope = new Scope(-1, pooled.length);
+  const outer = current;
+  const outerDepth = depth;
+  const outerHeld = gilHeld;
+  scopes.push(scope);
+  current = scope;
+  depth = 1;
+  gilHeld = true;
+  try {
+    return f(scope);
+  } finally {
+    scope.active = false;
+    releasePooled(scope.poolStart, Dead.PoolEnded);
+    releaseSlots(scope);
+    scopes.pop();
+    current = outer;
+    depth = outerDepth;
+    gilHeld = outerHeld;
+  }
+}
+
+/**
  * Release the GIL around `f` (`PyEval_SaveThread`/`PyEval_RestoreThread`), so
  * Python threads run. Python objects must not be used inside `f`: they throw.
  */
 export function allowThreads<R>(f: () => R): R {
   if (!gilHeld) {
-    throw new Error("py.allowThreads() called without the GIL: call it inside Python.withGil");
+    throw new Error(
+      "py.allowThreads() called without the GIL: call it inside Python.withGil",
+    );
   }
   const r = runtime();
   const saved = r.sym.PyEval_SaveThread();

@@ -5,7 +5,12 @@
  * @module
  */
 
-import { ALL_SYMBOLS, debug, type LibraryOptions, loadLibrary } from "../ffi/library.ts";
+import {
+  ALL_SYMBOLS,
+  debug,
+  type LibraryOptions,
+  loadLibrary,
+} from "../ffi/library.ts";
 
 /** The raw symbol table type. */
 export type Sym = Deno.DynamicLibrary<typeof ALL_SYMBOLS>["symbols"];
@@ -114,19 +119,27 @@ export function initialize(options: InitializeOptions = {}): Runtime {
     full: fullVersion,
   };
   if (version.major !== 3 || version.minor < 8) {
-    throw new Error(`Python ${fullVersion} at ${loaded.path} is not supported: use CPython 3.8 to 3.13`);
+    throw new Error(
+      `Python ${fullVersion} at ${loaded.path} is not supported: use CPython 3.8 to 3.13`,
+    );
   }
   const builtins = must(sym.PyEval_GetBuiltins(), "no builtins");
   const get = (name: string): Ptr => {
     const key = must(sym.PyUnicode_InternFromString(cstr(name)), name);
-    const v = must(sym.PyDict_GetItemWithError(builtins, key), `builtins.${name}`);
+    const v = must(
+      sym.PyDict_GetItemWithError(builtins, key),
+      `builtins.${name}`,
+    );
     sym.Py_IncRef(v); // kept for the life of the process
     return v;
   };
   const typeOf = (o: Ptr): Ptr => must(sym.PyObject_Type(o), "type()");
   const none = must(
     sym.PyEval_EvalCode(
-      must(sym.Py_CompileString(cstr("None"), cstr("<init>"), EVAL_INPUT), "compile"),
+      must(
+        sym.Py_CompileString(cstr("None"), cstr("<init>"), EVAL_INPUT),
+        "compile",
+      ),
       builtins,
       builtins,
     ),
@@ -151,7 +164,9 @@ export function initialize(options: InitializeOptions = {}): Runtime {
     set: get("set"),
     frozenset: get("frozenset"),
     slice: get("slice"),
-    module: typeOf(must(sym.PyImport_AddModule(cstr("builtins")), "builtins module")),
+    module: typeOf(
+      must(sym.PyImport_AddModule(cstr("builtins")), "builtins module"),
+    ),
     builtinFunction: typeOf(len),
     noneType: typeOf(none),
   };
@@ -172,7 +187,9 @@ export function initialize(options: InitializeOptions = {}): Runtime {
     mainThreadState,
     jsThreadIdent: ident,
   };
-  debug(`CPython ${fullVersion} initialized from ${loaded.path} (${loaded.source})`);
+  debug(
+    `CPython ${fullVersion} initialized from ${loaded.path} (${loaded.source})`,
+  );
   if (loaded.venvSitePackages) addSiteDir(rt, loaded.venvSitePackages);
   return rt;
 }
@@ -181,7 +198,11 @@ function addSiteDir(r: Runtime, dir: string): void {
   const g = r.sym.PyGILState_Ensure();
   try {
     const code = `import site\nsite.addsitedir(${JSON.stringify(dir)})\n`;
-    const co = r.sym.Py_CompileString(cstr(code), cstr("<pyembed-venv>"), FILE_INPUT);
+    const co = r.sym.Py_CompileString(
+      cstr(code),
+      cstr("<pyembed-venv>"),
+      FILE_INPUT,
+    );
     const globals = r.sym.PyDict_New();
     r.sym.PyDict_SetItem(
       globals!,

@@ -56,6 +56,8 @@ const LIBC_VIA_LIBPYTHON = {
   dlerror: { parameters: [], result: "pointer" },
   /** void* calloc(size_t n, size_t size): memory Python keeps (PyMethodDef) */
   calloc: { parameters: ["usize", "usize"], result: "pointer" },
+  /** void free(void* p) */
+  free: { parameters: ["pointer"], result: "void" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The CPython table plus the libc helpers, loaded in one `Deno.dlopen`. */
@@ -103,7 +105,9 @@ function runPython(exe: string, code: string): string {
   }).outputSync();
   if (!out.success) {
     throw new Error(
-      `${exe} exited with ${out.code}: ${new TextDecoder().decode(out.stderr).trim()}`,
+      `${exe} exited with ${out.code}: ${
+        new TextDecoder().decode(out.stderr).trim()
+      }`,
     );
   }
   return new TextDecoder().decode(out.stdout).trim();
@@ -118,7 +122,10 @@ function libraryOfInterpreter(exe: string): string {
   if (!libdir || !ldlibrary || ldlibrary === "None") {
     throw new Error(`${exe} reported no LIBDIR/LDLIBRARY`);
   }
-  if (!ldlibrary.endsWith(".so") && !ldlibrary.includes(".so.") && !ldlibrary.endsWith(".dylib")) {
+  if (
+    !ldlibrary.endsWith(".so") && !ldlibrary.includes(".so.") &&
+    !ldlibrary.endsWith(".dylib")
+  ) {
     throw new Error(
       `${exe} is built without a shared library (LDLIBRARY=${ldlibrary}); rebuild it with --enable-shared (pyenv: PYTHON_CONFIGURE_OPTS=--enable-shared pyenv install ...) or install your distribution's libpython3.X package`,
     );
@@ -148,7 +155,7 @@ function notFound(tried: string[], hints: string[]): Error {
     ...tried.map((t) => `  - ${t}`),
     "Fix:",
     ...hints.map((h) => `  - ${h}`),
-    "  - or pass the path explicitly: Python.initialize({ library: \"/path/to/libpython3.11.so\" }), or set PYTHON_LIBRARY",
+    '  - or pass the path explicitly: Python.initialize({ library: "/path/to/libpython3.11.so" }), or set PYTHON_LIBRARY',
     "  - on Debian/Ubuntu: apt-get install libpython3.11 (or another libpython3.X package); with pyenv, install with PYTHON_CONFIGURE_OPTS=--enable-shared",
   ];
   return new Error(lines.join("\n"));
@@ -185,7 +192,9 @@ function tryLoad(
   const handle = lib.symbols.dlopen(cpath, RTLD_NOW | RTLD_GLOBAL);
   if (handle === null) {
     const err = lib.symbols.dlerror();
-    const reason = err ? Deno.UnsafePointerView.getCString(err) : "dlopen failed";
+    const reason = err
+      ? Deno.UnsafePointerView.getCString(err)
+      : "dlopen failed";
     lib.close();
     return `loaded, but could not be made RTLD_GLOBAL: ${reason}`;
   }
@@ -214,7 +223,11 @@ export function loadLibrary(options: LibraryOptions = {}): LoadedLibrary {
       );
     }
   }
-  const attempt = (path: string, source: string, venv?: string): LoadedLibrary | undefined => {
+  const attempt = (
+    path: string,
+    source: string,
+    venv?: string,
+  ): LoadedLibrary | undefined => {
     const result = tryLoad(path);
     if (typeof result === "string") {
       tried.push(`${source}: ${path}: ${result}`);
@@ -238,7 +251,9 @@ export function loadLibrary(options: LibraryOptions = {}): LoadedLibrary {
     if (fromEnv) {
       const found = attempt(fromEnv, "PYTHON_LIBRARY");
       if (found) return found;
-      throw notFound(tried, ["check the path in the PYTHON_LIBRARY environment variable"]);
+      throw notFound(tried, [
+        "check the path in the PYTHON_LIBRARY environment variable",
+      ]);
     }
   } else {
     tried.push("PYTHON_LIBRARY: not read (no env permission)");
@@ -280,7 +295,9 @@ export function loadLibrary(options: LibraryOptions = {}): LoadedLibrary {
   } catch (e) {
     if (isPermissionError(e)) {
       tried.push("python3 on PATH: not run (no run permission)");
-      hints.push("to ask the python3 on PATH where its library is, run with --allow-run=python3");
+      hints.push(
+        "to ask the python3 on PATH where its library is, run with --allow-run=python3",
+      );
     } else if (e instanceof Deno.errors.NotFound) {
       tried.push("python3 on PATH: no python3 found on PATH");
     } else {
@@ -292,7 +309,9 @@ export function loadLibrary(options: LibraryOptions = {}): LoadedLibrary {
   let readDenied = false;
   for (const dir of SYSTEM_DIRS) {
     for (const minor of MINORS) {
-      for (const name of [`libpython3.${minor}.so`, `libpython3.${minor}.so.1.0`]) {
+      for (
+        const name of [`libpython3.${minor}.so`, `libpython3.${minor}.so.1.0`]
+      ) {
         const path = `${dir}/${name}`;
         const exists = fileExists(path);
         if (exists === "denied") {
@@ -306,10 +325,18 @@ export function loadLibrary(options: LibraryOptions = {}): LoadedLibrary {
     }
   }
   if (readDenied) {
-    tried.push(`system paths (${SYSTEM_DIRS.join(", ")}): not searched (no read permission)`);
-    hints.push("to search the system library directories, run with --allow-read");
+    tried.push(
+      `system paths (${
+        SYSTEM_DIRS.join(", ")
+      }): not searched (no read permission)`,
+    );
+    hints.push(
+      "to search the system library directories, run with --allow-read",
+    );
   } else {
-    tried.push(`system paths: no libpython3.8-3.13 in ${SYSTEM_DIRS.join(", ")}`);
+    tried.push(
+      `system paths: no libpython3.8-3.13 in ${SYSTEM_DIRS.join(", ")}`,
+    );
   }
   throw notFound(tried, hints);
 }

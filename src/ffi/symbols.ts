@@ -55,7 +55,10 @@ export const SYMBOLS = {
     result: "void",
   },
   /** void PyErr_Restore(PyObject* type, PyObject* value, PyObject* traceback)  (steals all three) */
-  PyErr_Restore: { parameters: ["pointer", "pointer", "pointer"], result: "void" },
+  PyErr_Restore: {
+    parameters: ["pointer", "pointer", "pointer"],
+    result: "void",
+  },
   /** void PyErr_SetString(PyObject* type, const char* message) */
   PyErr_SetString: { parameters: ["pointer", "buffer"], result: "void" },
   /** void PyErr_SetObject(PyObject* type, PyObject* value) */
@@ -63,9 +66,15 @@ export const SYMBOLS = {
   /** void PyErr_Clear(void) */
   PyErr_Clear: { parameters: [], result: "void" },
   /** int PyErr_GivenExceptionMatches(PyObject* given, PyObject* exc) */
-  PyErr_GivenExceptionMatches: { parameters: ["pointer", "pointer"], result: "i32" },
+  PyErr_GivenExceptionMatches: {
+    parameters: ["pointer", "pointer"],
+    result: "i32",
+  },
   /** int PyException_SetTraceback(PyObject* ex, PyObject* tb) */
-  PyException_SetTraceback: { parameters: ["pointer", "pointer"], result: "i32" },
+  PyException_SetTraceback: {
+    parameters: ["pointer", "pointer"],
+    result: "i32",
+  },
   /** PyObject* PyException_GetTraceback(PyObject* ex)  (new) */
   PyException_GetTraceback: { parameters: ["pointer"], result: "pointer" },
   /** void PyException_SetCause(PyObject* ex, PyObject* cause)  (steals cause) */
@@ -75,11 +84,17 @@ export const SYMBOLS = {
   /** PyObject* PyObject_GetAttr(PyObject* o, PyObject* name)  (new) */
   PyObject_GetAttr: { parameters: ["pointer", "pointer"], result: "pointer" },
   /** int PyObject_SetAttr(PyObject* o, PyObject* name, PyObject* v)  (v NULL deletes) */
-  PyObject_SetAttr: { parameters: ["pointer", "pointer", "pointer"], result: "i32" },
+  PyObject_SetAttr: {
+    parameters: ["pointer", "pointer", "pointer"],
+    result: "i32",
+  },
   /** PyObject* PyObject_GetItem(PyObject* o, PyObject* key)  (new) */
   PyObject_GetItem: { parameters: ["pointer", "pointer"], result: "pointer" },
   /** int PyObject_SetItem(PyObject* o, PyObject* key, PyObject* v) */
-  PyObject_SetItem: { parameters: ["pointer", "pointer", "pointer"], result: "i32" },
+  PyObject_SetItem: {
+    parameters: ["pointer", "pointer", "pointer"],
+    result: "i32",
+  },
   /** int PyObject_DelItem(PyObject* o, PyObject* key) */
   PyObject_DelItem: { parameters: ["pointer", "pointer"], result: "i32" },
   /** int PySequence_Contains(PyObject* o, PyObject* value) */
@@ -91,9 +106,15 @@ export const SYMBOLS = {
   /** PyObject* PyObject_Str(PyObject* o)  (new) */
   PyObject_Str: { parameters: ["pointer"], result: "pointer" },
   /** PyObject* PyObject_RichCompare(PyObject* a, PyObject* b, int op)  (new) */
-  PyObject_RichCompare: { parameters: ["pointer", "pointer", "i32"], result: "pointer" },
+  PyObject_RichCompare: {
+    parameters: ["pointer", "pointer", "i32"],
+    result: "pointer",
+  },
   /** int PyObject_RichCompareBool(PyObject* a, PyObject* b, int op) */
-  PyObject_RichCompareBool: { parameters: ["pointer", "pointer", "i32"], result: "i32" },
+  PyObject_RichCompareBool: {
+    parameters: ["pointer", "pointer", "i32"],
+    result: "i32",
+  },
   /** Py_hash_t PyObject_Hash(PyObject* o) */
   PyObject_Hash: { parameters: ["pointer"], result: "isize" },
   /** int PyObject_IsTrue(PyObject* o) */
@@ -117,9 +138,15 @@ export const SYMBOLS = {
 
   // --- calls ---------------------------------------------------------------
   /** PyObject* PyObject_Call(PyObject* callable, PyObject* args, PyObject* kwargs)  (new) */
-  PyObject_Call: { parameters: ["pointer", "pointer", "pointer"], result: "pointer" },
+  PyObject_Call: {
+    parameters: ["pointer", "pointer", "pointer"],
+    result: "pointer",
+  },
   /** PyObject* PyObject_CallObject(PyObject* callable, PyObject* args)  (new; args may be NULL) */
-  PyObject_CallObject: { parameters: ["pointer", "pointer"], result: "pointer" },
+  PyObject_CallObject: {
+    parameters: ["pointer", "pointer"],
+    result: "pointer",
+  },
   /** PyObject* PyObject_Vectorcall(PyObject* c, PyObject* const* args, size_t nargsf, PyObject* kwnames)  (3.9+) */
   PyObject_Vectorcall: {
     parameters: ["pointer", "buffer", "pointer", "pointer"],
@@ -137,7 +164,10 @@ export const SYMBOLS = {
   /** PyObject* PyLong_FromDouble(double v)  (new; exact for every safe integer) */
   PyLong_FromDouble: { parameters: ["f64"], result: "pointer" },
   /** PyObject* PyLong_FromString(const char* str, char** pend, int base)  (new) */
-  PyLong_FromString: { parameters: ["buffer", "pointer", "i32"], result: "pointer" },
+  PyLong_FromString: {
+    parameters: ["buffer", "pointer", "i32"],
+    result: "pointer",
+  },
   /** double PyLong_AsDouble(PyObject* o) */
   PyLong_AsDouble: { parameters: ["pointer"], result: "f64" },
   /** PyObject* PyNumber_Index(PyObject* o)  (new) */
@@ -151,26 +181,41 @@ export const SYMBOLS = {
 
   // --- str, bytes ----------------------------------------------------------
   /** PyObject* PyUnicode_DecodeUTF8(const char* s, Py_ssize_t size, const char* errors)  (new) */
-  PyUnicode_DecodeUTF8: { parameters: ["buffer", "pointer", "pointer"], result: "pointer" },
+  PyUnicode_DecodeUTF8: {
+    parameters: ["buffer", "pointer", "pointer"],
+    result: "pointer",
+  },
   /** PyObject* PyUnicode_DecodeUTF16(const char* s, Py_ssize_t size, const char* errors, int* byteorder)  (new) */
   PyUnicode_DecodeUTF16: {
     parameters: ["buffer", "pointer", "buffer", "buffer"],
     result: "pointer",
   },
   /** const char* PyUnicode_AsUTF8AndSize(PyObject* u, Py_ssize_t* size)  (owned by u) */
-  PyUnicode_AsUTF8AndSize: { parameters: ["pointer", "buffer"], result: "pointer" },
+  PyUnicode_AsUTF8AndSize: {
+    parameters: ["pointer", "buffer"],
+    result: "pointer",
+  },
   /** PyObject* PyUnicode_AsEncodedString(PyObject* u, const char* encoding, const char* errors)  (new) */
-  PyUnicode_AsEncodedString: { parameters: ["pointer", "buffer", "buffer"], result: "pointer" },
+  PyUnicode_AsEncodedString: {
+    parameters: ["pointer", "buffer", "buffer"],
+    result: "pointer",
+  },
   /** PyObject* PyUnicode_InternFromString(const char* s)  (new) */
   PyUnicode_InternFromString: { parameters: ["buffer"], result: "pointer" },
   /** PyObject* PyBytes_FromStringAndSize(const char* v, Py_ssize_t len)  (new) */
-  PyBytes_FromStringAndSize: { parameters: ["buffer", "pointer"], result: "pointer" },
+  PyBytes_FromStringAndSize: {
+    parameters: ["buffer", "pointer"],
+    result: "pointer",
+  },
   /** char* PyBytes_AsString(PyObject* o)  (owned by o) */
   PyBytes_AsString: { parameters: ["pointer"], result: "pointer" },
   /** Py_ssize_t PyBytes_Size(PyObject* o) */
   PyBytes_Size: { parameters: ["pointer"], result: "isize" },
   /** PyObject* PyByteArray_FromStringAndSize(const char* v, Py_ssize_t len)  (new) */
-  PyByteArray_FromStringAndSize: { parameters: ["buffer", "pointer"], result: "pointer" },
+  PyByteArray_FromStringAndSize: {
+    parameters: ["buffer", "pointer"],
+    result: "pointer",
+  },
   /** char* PyByteArray_AsString(PyObject* o)  (owned by o) */
   PyByteArray_AsString: { parameters: ["pointer"], result: "pointer" },
   /** Py_ssize_t PyByteArray_Size(PyObject* o) */
@@ -180,9 +225,15 @@ export const SYMBOLS = {
   /** PyObject* PyDict_New(void)  (new) */
   PyDict_New: { parameters: [], result: "pointer" },
   /** int PyDict_SetItem(PyObject* p, PyObject* key, PyObject* val) */
-  PyDict_SetItem: { parameters: ["pointer", "pointer", "pointer"], result: "i32" },
+  PyDict_SetItem: {
+    parameters: ["pointer", "pointer", "pointer"],
+    result: "i32",
+  },
   /** PyObject* PyDict_GetItemWithError(PyObject* p, PyObject* key)  (borrowed) */
-  PyDict_GetItemWithError: { parameters: ["pointer", "pointer"], result: "pointer" },
+  PyDict_GetItemWithError: {
+    parameters: ["pointer", "pointer"],
+    result: "pointer",
+  },
   /** int PyDict_DelItem(PyObject* p, PyObject* key) */
   PyDict_DelItem: { parameters: ["pointer", "pointer"], result: "i32" },
   /** int PyDict_Contains(PyObject* p, PyObject* key) */
@@ -202,15 +253,24 @@ export const SYMBOLS = {
   /** void PyDict_Clear(PyObject* p) */
   PyDict_Clear: { parameters: ["pointer"], result: "void" },
   /** int PyDict_Next(PyObject* p, Py_ssize_t* ppos, PyObject** pkey, PyObject** pvalue)  (borrowed key, value) */
-  PyDict_Next: { parameters: ["pointer", "buffer", "buffer", "buffer"], result: "i32" },
+  PyDict_Next: {
+    parameters: ["pointer", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
   /** PyObject* PyList_New(Py_ssize_t len)  (new) */
   PyList_New: { parameters: ["pointer"], result: "pointer" },
   /** PyObject* PyList_GetItem(PyObject* list, Py_ssize_t index)  (borrowed) */
   PyList_GetItem: { parameters: ["pointer", "pointer"], result: "pointer" },
   /** int PyList_SetItem(PyObject* list, Py_ssize_t index, PyObject* item)  (steals item) */
-  PyList_SetItem: { parameters: ["pointer", "pointer", "pointer"], result: "i32" },
+  PyList_SetItem: {
+    parameters: ["pointer", "pointer", "pointer"],
+    result: "i32",
+  },
   /** int PyList_Insert(PyObject* list, Py_ssize_t index, PyObject* item) */
-  PyList_Insert: { parameters: ["pointer", "pointer", "pointer"], result: "i32" },
+  PyList_Insert: {
+    parameters: ["pointer", "pointer", "pointer"],
+    result: "i32",
+  },
   /** int PyList_Append(PyObject* list, PyObject* item) */
   PyList_Append: { parameters: ["pointer", "pointer"], result: "i32" },
   /** Py_ssize_t PyList_Size(PyObject* list) */
@@ -226,13 +286,19 @@ export const SYMBOLS = {
   /** PyObject* PySequence_Tuple(PyObject* o)  (new) */
   PySequence_Tuple: { parameters: ["pointer"], result: "pointer" },
   /** PyObject* PySequence_GetSlice(PyObject* o, Py_ssize_t i1, Py_ssize_t i2)  (new) */
-  PySequence_GetSlice: { parameters: ["pointer", "pointer", "pointer"], result: "pointer" },
+  PySequence_GetSlice: {
+    parameters: ["pointer", "pointer", "pointer"],
+    result: "pointer",
+  },
   /** PyObject* PyTuple_New(Py_ssize_t len)  (new) */
   PyTuple_New: { parameters: ["pointer"], result: "pointer" },
   /** PyObject* PyTuple_GetItem(PyObject* p, Py_ssize_t pos)  (borrowed) */
   PyTuple_GetItem: { parameters: ["pointer", "pointer"], result: "pointer" },
   /** int PyTuple_SetItem(PyObject* p, Py_ssize_t pos, PyObject* o)  (steals o) */
-  PyTuple_SetItem: { parameters: ["pointer", "pointer", "pointer"], result: "i32" },
+  PyTuple_SetItem: {
+    parameters: ["pointer", "pointer", "pointer"],
+    result: "i32",
+  },
   /** Py_ssize_t PyTuple_Size(PyObject* p) */
   PyTuple_Size: { parameters: ["pointer"], result: "isize" },
   /** PyObject* PySet_New(PyObject* iterable)  (new; iterable may be NULL) */
@@ -250,7 +316,10 @@ export const SYMBOLS = {
   /** Py_ssize_t PySet_Size(PyObject* anyset) */
   PySet_Size: { parameters: ["pointer"], result: "isize" },
   /** PyObject* PySlice_New(PyObject* start, PyObject* stop, PyObject* step)  (new) */
-  PySlice_New: { parameters: ["pointer", "pointer", "pointer"], result: "pointer" },
+  PySlice_New: {
+    parameters: ["pointer", "pointer", "pointer"],
+    result: "pointer",
+  },
 
   // --- modules, code -------------------------------------------------------
   /** PyObject* PyImport_Import(PyObject* name)  (new) */
@@ -264,21 +333,43 @@ export const SYMBOLS = {
   /** PyObject* PyEval_GetBuiltins(void)  (borrowed) */
   PyEval_GetBuiltins: { parameters: [], result: "pointer" },
   /** PyObject* Py_CompileString(const char* str, const char* filename, int start)  (new) */
-  Py_CompileString: { parameters: ["buffer", "buffer", "i32"], result: "pointer" },
+  Py_CompileString: {
+    parameters: ["buffer", "buffer", "i32"],
+    result: "pointer",
+  },
   /** PyObject* PyEval_EvalCode(PyObject* co, PyObject* globals, PyObject* locals)  (new) */
-  PyEval_EvalCode: { parameters: ["pointer", "pointer", "pointer"], result: "pointer" },
+  PyEval_EvalCode: {
+    parameters: ["pointer", "pointer", "pointer"],
+    result: "pointer",
+  },
   /** PyObject* PyImport_ExecCodeModuleEx(const char* name, PyObject* co, const char* pathname)  (new) */
-  PyImport_ExecCodeModuleEx: { parameters: ["buffer", "pointer", "buffer"], result: "pointer" },
+  PyImport_ExecCodeModuleEx: {
+    parameters: ["buffer", "pointer", "buffer"],
+    result: "pointer",
+  },
   /** PyObject* PyImport_GetModuleDict(void)  (borrowed) */
   PyImport_GetModuleDict: { parameters: [], result: "pointer" },
 
   // --- functions implemented in TypeScript ------------------------------------
   /** PyObject* PyCFunction_NewEx(PyMethodDef* ml, PyObject* self, PyObject* module)  (new) */
-  PyCFunction_NewEx: { parameters: ["pointer", "pointer", "pointer"], result: "pointer" },
+  PyCFunction_NewEx: {
+    parameters: ["pointer", "pointer", "pointer"],
+    result: "pointer",
+  },
+  /** PyObject* PyWeakref_NewRef(PyObject* ob, PyObject* callback)  (new) */
+  PyWeakref_NewRef: { parameters: ["pointer", "pointer"], result: "pointer" },
+  /** PyObject* PyWeakref_GetObject(PyObject* ref)  (borrowed; None once dead) */
+  PyWeakref_GetObject: { parameters: ["pointer"], result: "pointer" },
   /** PyObject* PyCapsule_New(void* pointer, const char* name, PyCapsule_Destructor destructor)  (new) */
-  PyCapsule_New: { parameters: ["pointer", "pointer", "function"], result: "pointer" },
+  PyCapsule_New: {
+    parameters: ["pointer", "pointer", "function"],
+    result: "pointer",
+  },
   /** void* PyCapsule_GetPointer(PyObject* capsule, const char* name) */
-  PyCapsule_GetPointer: { parameters: ["pointer", "pointer"], result: "pointer" },
+  PyCapsule_GetPointer: {
+    parameters: ["pointer", "pointer"],
+    result: "pointer",
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The loaded table's type. */

@@ -119,8 +119,9 @@ export interface ParseOptions {
  * first `nargs` entries are the positional arguments and whose entry
  * `nargs + j` is the value of keyword `kwnames[j]`.
  *
- * Binding objects may be shared between calls (the keyword-free results are
- * cached per signature), so they are frozen and must be treated as read-only.
+ * Treat bindings as read-only: results for calls without keywords are cached
+ * per signature and shared between calls (and frozen); results for calls with
+ * keywords are fresh objects.
  *
  * @example
  * ```ts

@@ -5,7 +5,12 @@
  */
 
 import { withGilScope } from "../core/gil.ts";
-import { initialize, type InitializeOptions, type PythonVersion, runtime } from "../core/runtime.ts";
+import {
+  initialize,
+  type InitializeOptions,
+  type PythonVersion,
+  runtime,
+} from "../core/runtime.ts";
 import { PythonBase, TOKEN_KEY } from "../types/python.ts";
 import { POOL, withPool } from "./tier.ts";
 

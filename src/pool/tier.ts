@@ -6,7 +6,7 @@
  * @module
  */
 
-import { pooled, Ref, releasePooled, type Tier, Dead } from "../core/gil.ts";
+import { Dead, pooled, Ref, releasePooled, type Tier } from "../core/gil.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 
 /** The pool policy. */

@@ -17,11 +17,26 @@ export {
 export { PyDict } from "./dict.ts";
 export { PyList } from "./list.ts";
 export { PyTuple } from "./tuple.ts";
-export { PyBool, PyByteArray, PyBytes, PyFloat, PyInt, PyString } from "./scalars.ts";
+export {
+  PyBool,
+  PyByteArray,
+  PyBytes,
+  PyFloat,
+  PyInt,
+  PyString,
+} from "./scalars.ts";
 export { PyFrozenSet, PySet } from "./set.ts";
 export { PySlice } from "./slice.ts";
 export { PyType } from "./type.ts";
 export { PyModule } from "./module.ts";
+export { PyCFunction } from "./cfunction.ts";
+export {
+  type PyArgs,
+  pyfunction,
+  type PyFunctionHandler,
+  pyfunctionTableSize,
+} from "../function/pyfunction.ts";
+export { pymodule } from "../function/pymodule.ts";
 export { Py } from "./py.ts";
 export { PythonBase } from "./python.ts";
 export { Extract } from "./extract.ts";

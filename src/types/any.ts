@@ -56,7 +56,8 @@ export interface PyTypeInfo<T extends PyAny> {
  * `PyDict`, whose `getItem` returns `undefined` for a missing key (PyO3's
  * `Option`).
  */
-export type ItemOf<T> = T extends { readonly isDict: true } ? PyAny | undefined : PyAny;
+export type ItemOf<T> = T extends { readonly isDict: true } ? PyAny | undefined
+  : PyAny;
 
 /** Rich comparison operators (`Py_LT` ... `Py_GE`). */
 const enum Op {
@@ -72,13 +73,21 @@ const enum Op {
 export type Kwargs = Record<string, unknown> | Map<string, unknown> | PyAny;
 
 /** Internal: the one place a new strong reference becomes an object of class `cls`. */
-export function wrap<T extends PyAny>(py: PythonBase, ptr: Ptr | null, cls: Ctor<T>): T {
+export function wrap<T extends PyAny>(
+  py: PythonBase,
+  ptr: Ptr | null,
+  cls: Ctor<T>,
+): T {
   if (ptr === null) throw fetchError();
   return new cls(KEY, tokenState(py).tier.adopt(ptr), py);
 }
 
 /** Internal: the same for a borrowed reference (increfs first). */
-export function wrapBorrowed<T extends PyAny>(py: PythonBase, ptr: Ptr | null, cls: Ctor<T>): T {
+export function wrapBorrowed<T extends PyAny>(
+  py: PythonBase,
+  ptr: Ptr | null,
+  cls: Ctor<T>,
+): T {
   if (ptr === null) throw fetchError();
   runtime().sym.Py_IncRef(ptr);
   return new cls(KEY, tokenState(py).tier.adopt(ptr), py);
@@ -104,7 +113,10 @@ export function argsTuple(py: PythonBase, args: readonly unknown[]): Ptr {
 }
 
 /** Internal: a new dict of keyword arguments, or null. */
-export function kwargsDict(py: PythonBase, kwargs: Kwargs | undefined): Ptr | null {
+export function kwargsDict(
+  py: PythonBase,
+  kwargs: Kwargs | undefined,
+): Ptr | null {
   if (kwargs === undefined) return null;
   return toPy(kwargs, py);
 }
@@ -253,7 +265,11 @@ export class PyAny implements Borrowable {
   /** `getattr(self, name)`. */
   getattr(name: string | PyAny): PyAny {
     const key = typeof name === "string" ? strCache(name) : name.unsafePtr;
-    return wrap(this.#py, runtime().sym.PyObject_GetAttr(this.unsafePtr, key), PyAny);
+    return wrap(
+      this.#py,
+      runtime().sym.PyObject_GetAttr(this.unsafePtr, key),
+      PyAny,
+    );
   }
 
   /** `setattr(self, name, value)`. */
@@ -287,24 +303,38 @@ export class PyAny implements Borrowable {
   /** `delattr(self, name)`. */
   delattr(name: string | PyAny): void {
     const key = typeof name === "string" ? strCache(name) : name.unsafePtr;
-    if (runtime().sym.PyObject_SetAttr(this.unsafePtr, key, null) !== 0) throw fetchError();
+    if (runtime().sym.PyObject_SetAttr(this.unsafePtr, key, null) !== 0) {
+      throw fetchError();
+    }
   }
 
   // --- calls -------------------------------------------------------------------------
 
   /** `self(*args, **kwargs)`. */
   call(args?: readonly unknown[], kwargs?: Kwargs): PyAny {
-    return wrap(this.#py, callPtr(this.#py, this.unsafePtr, args, kwargs), PyAny);
+    return wrap(
+      this.#py,
+      callPtr(this.#py, this.unsafePtr, args, kwargs),
+      PyAny,
+    );
   }
 
   /** `self()`. */
   call0(): PyAny {
-    return wrap(this.#py, runtime().sym.PyObject_CallObject(this.unsafePtr, null), PyAny);
+    return wrap(
+      this.#py,
+      runtime().sym.PyObject_CallObject(this.unsafePtr, null),
+      PyAny,
+    );
   }
 
   /** `self(*args)`. */
   call1(...args: unknown[]): PyAny {
-    return wrap(this.#py, callPtr(this.#py, this.unsafePtr, args, undefined), PyAny);
+    return wrap(
+      this.#py,
+      callPtr(this.#py, this.unsafePtr, args, undefined),
+      PyAny,
+    );
   }
 
   /** `self.name(*args, **kwargs)`. */
@@ -411,7 +441,10 @@ export class PyAny implements Borrowable {
 
   /** `isinstance(self, type)` for a Python type object. */
   isInstance(type: PyAny): boolean {
-    const rc = runtime().sym.PyObject_IsInstance(this.unsafePtr, type.unsafePtr);
+    const rc = runtime().sym.PyObject_IsInstance(
+      this.unsafePtr,
+      type.unsafePtr,
+    );
     if (rc < 0) throw fetchError();
     return rc === 1;
   }
@@ -429,7 +462,9 @@ export class PyAny implements Borrowable {
   downcast<T extends PyAny>(cls: PyTypeInfo<T>): T {
     if (!cls.typeCheck(this)) {
       throw PyTypeError.newErr(
-        `'${typeNameOf(this.unsafePtr)}' object cannot be converted to '${cls.typeName}'`,
+        `'${
+          typeNameOf(this.unsafePtr)
+        }' object cannot be converted to '${cls.typeName}'`,
       );
     }
     return new (cls as unknown as Ctor<T>)(KEY, this.#ref, this.#py);
@@ -476,7 +511,9 @@ export class PyAny implements Borrowable {
     try {
       return this.str();
     } catch (e) {
-      return `<${(this.constructor as typeof PyAny).typeName}: ${(e as Error).message.split("\n")[0]}>`;
+      return `<${(this.constructor as typeof PyAny).typeName}: ${
+        (e as Error).message.split("\n")[0]
+      }>`;
     }
   }
 
@@ -531,7 +568,11 @@ export class PyAny implements Borrowable {
 
   /** `iter(self)` as a `PyIterator`. */
   iter(): PyIterator {
-    return wrap(this.#py, runtime().sym.PyObject_GetIter(this.unsafePtr), PyIterator);
+    return wrap(
+      this.#py,
+      runtime().sym.PyObject_GetIter(this.unsafePtr),
+      PyIterator,
+    );
   }
 
   /**

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { TpFlags, toPy, typeFlags } from "../core/convert.ts";
+import { toPy, TpFlags, typeFlags } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
@@ -42,7 +42,10 @@ export class PyDict extends PyAny {
   /** A dict from a `Map`, a plain object, or `[key, value]` pairs. */
   static fromEntries(
     py: PythonBase,
-    entries: Map<unknown, unknown> | Record<string, unknown> | Iterable<readonly [unknown, unknown]>,
+    entries:
+      | Map<unknown, unknown>
+      | Record<string, unknown>
+      | Iterable<readonly [unknown, unknown]>,
   ): PyDict {
     const src = entries instanceof Map || !(Symbol.iterator in entries)
       ? entries

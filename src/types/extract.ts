@@ -20,15 +20,23 @@ import { runtime } from "../core/runtime.ts";
 import { type FromPyObject, type PyAny, typeNameOf } from "./any.ts";
 
 function downcastError(obj: PyAny, target: string): PyTypeError {
-  return PyTypeError.newErr(`'${typeNameOf(obj.unsafePtr)}' object cannot be converted to '${target}'`);
+  return PyTypeError.newErr(
+    `'${typeNameOf(obj.unsafePtr)}' object cannot be converted to '${target}'`,
+  );
 }
 
 function requireFlag(obj: PyAny, flag: number, target: string): void {
-  if ((typeFlags(runtime().sym, obj.unsafePtr) & flag) === 0) throw downcastError(obj, target);
+  if ((typeFlags(runtime().sym, obj.unsafePtr) & flag) === 0) {
+    throw downcastError(obj, target);
+  }
 }
 
 /** Walk a Python iterable, extracting each item; the temporaries never reach a tier. */
-function extractItems<T>(obj: PyAny, each: (item: PyAny) => T, out: (v: T) => void): void {
+function extractItems<T>(
+  obj: PyAny,
+  each: (item: PyAny) => T,
+  out: (v: T) => void,
+): void {
   for (const item of obj) {
     try {
       out(each(item));
@@ -70,8 +78,13 @@ export const Extract: {
   readonly bool: FromPyObject<boolean>;
   readonly bytes: FromPyObject<Uint8Array>;
   list<T>(item: FromPyObject<T>): FromPyObject<T[]>;
-  tuple<T extends unknown[]>(...items: { [K in keyof T]: FromPyObject<T[K]> }): FromPyObject<T>;
-  dict<K, V>(key: FromPyObject<K>, value: FromPyObject<V>): FromPyObject<Map<K, V>>;
+  tuple<T extends unknown[]>(
+    ...items: { [K in keyof T]: FromPyObject<T[K]> }
+  ): FromPyObject<T>;
+  dict<K, V>(
+    key: FromPyObject<K>,
+    value: FromPyObject<V>,
+  ): FromPyObject<Map<K, V>>;
   set<T>(item: FromPyObject<T>): FromPyObject<Set<T>>;
   optional<T>(inner: FromPyObject<T>): FromPyObject<T | null>;
 } = {
@@ -116,7 +129,9 @@ export const Extract: {
     extract: (obj) => {
       const f = typeFlags(runtime().sym, obj.unsafePtr);
       if ((f & (TpFlags.List | TpFlags.Tuple)) === 0) {
-        if (f & TpFlags.Unicode) throw PyTypeError.newErr("Can't extract `str` to `Vec`");
+        if (f & TpFlags.Unicode) {
+          throw PyTypeError.newErr("Can't extract `str` to `Vec`");
+        }
         throw downcastError(obj, "PySequence");
       }
       const out: T[] = [];
@@ -124,20 +139,31 @@ export const Extract: {
       return out;
     },
   }),
-  tuple: <T extends unknown[]>(...items: { [K in keyof T]: FromPyObject<T[K]> }): FromPyObject<T> => ({
+  tuple: <T extends unknown[]>(
+    ...items: { [K in keyof T]: FromPyObject<T[K]> }
+  ): FromPyObject<T> => ({
     extract: (obj) => {
       requireFlag(obj, TpFlags.Tuple, "PyTuple");
       const n = obj.len();
       if (n !== items.length) {
-        throw PyTypeError.newErr(`expected tuple of length ${items.length}, but got tuple of length ${n}`);
+        throw PyTypeError.newErr(
+          `expected tuple of length ${items.length}, but got tuple of length ${n}`,
+        );
       }
       const out: unknown[] = [];
       let i = 0;
-      extractItems(obj, (x) => (items[i++] as FromPyObject<unknown>).extract(x), (v) => out.push(v));
+      extractItems(
+        obj,
+        (x) => (items[i++] as FromPyObject<unknown>).extract(x),
+        (v) => out.push(v),
+      );
       return out as T;
     },
   }),
-  dict: <K, V>(key: FromPyObject<K>, value: FromPyObject<V>): FromPyObject<Map<K, V>> => ({
+  dict: <K, V>(
+    key: FromPyObject<K>,
+    value: FromPyObject<V>,
+  ): FromPyObject<Map<K, V>> => ({
     extract: (obj) => {
       requireFlag(obj, TpFlags.Dict, "PyDict");
       const out = new Map<K, V>();
@@ -160,7 +186,8 @@ export const Extract: {
     extract: (obj) => {
       const r = runtime();
       const t = r.sym.PyObject_Type(obj.unsafePtr)!;
-      const ok = r.sym.PyType_IsSubtype(t, r.types.set) || r.sym.PyType_IsSubtype(t, r.types.frozenset);
+      const ok = r.sym.PyType_IsSubtype(t, r.types.set) ||
+        r.sym.PyType_IsSubtype(t, r.types.frozenset);
       r.sym.Py_DecRef(t);
       if (!ok) throw downcastError(obj, "PySet");
       const out = new Set<T>();
@@ -172,4 +199,3 @@ export const Extract: {
     extract: (obj) => (obj.isNone() ? null : inner.extract(obj)),
   }),
 };
-

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { TpFlags, toPy, typeFlags } from "../core/convert.ts";
+import { toPy, TpFlags, typeFlags } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
 import { runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
@@ -36,13 +36,21 @@ export class PyList extends PyAny {
 
   /** A new list of converted elements (empty when omitted). */
   static new(py: PythonBase, elements: Iterable<unknown> = []): PyList {
-    return wrap(py, toPy(Array.isArray(elements) ? elements : [...elements], py), PyList);
+    return wrap(
+      py,
+      toPy(Array.isArray(elements) ? elements : [...elements], py),
+      PyList,
+    );
   }
 
   /** `self[index]`. */
   override getItem(index: unknown): ItemOf<this> {
     if (typeof index === "number" && index >= 0 && Number.isInteger(index)) {
-      return wrapBorrowed(this.py(), runtime().sym.PyList_GetItem(this.unsafePtr, ssize(index)), PyAny) as ItemOf<this>;
+      return wrapBorrowed(
+        this.py(),
+        runtime().sym.PyList_GetItem(this.unsafePtr, ssize(index)),
+        PyAny,
+      ) as ItemOf<this>;
     }
     return super.getItem(index);
   }
@@ -84,14 +92,22 @@ export class PyList extends PyAny {
 
   /** `tuple(self)`. */
   toTuple(): PyTuple {
-    return wrap(this.py(), runtime().sym.PyList_AsTuple(this.unsafePtr), PyTuple);
+    return wrap(
+      this.py(),
+      runtime().sym.PyList_AsTuple(this.unsafePtr),
+      PyTuple,
+    );
   }
 
   /** `self[start:stop]` as a new list. */
   getSlice(start: number, stop: number): PyList {
     return wrap(
       this.py(),
-      runtime().sym.PySequence_GetSlice(this.unsafePtr, ssize(Math.max(0, start)), ssize(Math.max(0, stop))),
+      runtime().sym.PySequence_GetSlice(
+        this.unsafePtr,
+        ssize(Math.max(0, start)),
+        ssize(Math.max(0, stop)),
+      ),
       PyList,
     );
   }

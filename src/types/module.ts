@@ -8,6 +8,7 @@ import { isSubtype, strToJs, strToPy, toPy } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
 import { cstr, FILE_INPUT, runtime } from "../core/runtime.ts";
 import { PyAny, wrap, wrapBorrowed } from "./any.ts";
+import type { PyCFunction } from "./cfunction.ts";
 import { PyDict } from "./dict.ts";
 import type { PythonBase } from "./python.ts";
 
@@ -43,17 +44,30 @@ export class PyModule extends PyAny {
    * Compile and execute `code` as module `moduleName` from `fileName`, and
    * register it in `sys.modules` (PyO3's `PyModule::from_code`).
    */
-  static fromCode(py: PythonBase, code: string, fileName: string, moduleName: string): PyModule {
+  static fromCode(
+    py: PythonBase,
+    code: string,
+    fileName: string,
+    moduleName: string,
+  ): PyModule {
     const sym = runtime().sym;
     const co = sym.Py_CompileString(cstr(code), cstr(fileName), FILE_INPUT);
     if (co === null) throw fetchError();
-    const m = sym.PyImport_ExecCodeModuleEx(cstr(moduleName), co, cstr(fileName));
+    const m = sym.PyImport_ExecCodeModuleEx(
+      cstr(moduleName),
+      co,
+      cstr(fileName),
+    );
     sym.Py_DecRef(co);
     return wrap(py, m, PyModule);
   }
   /** `self.__dict__`. */
   dict(): PyDict {
-    return wrapBorrowed(this.py(), runtime().sym.PyModule_GetDict(this.unsafePtr), PyDict);
+    return wrapBorrowed(
+      this.py(),
+      runtime().sym.PyModule_GetDict(this.unsafePtr),
+      PyDict,
+    );
   }
   /** `self.__name__`. */
   name(): string {
@@ -70,6 +84,11 @@ export class PyModule extends PyAny {
     sym.Py_DecRef(v);
     if (rc !== 0) throw fetchError();
   }
+  /** Add a function under its own `__name__` (PyO3's `add_function`). */
+  addFunction(f: PyCFunction): void {
+    this.add(f.name(), f);
+  }
+
   /** Register this module in `sys.modules` under its name, so `import name` finds it. */
   register(): void {
     const sym = runtime().sym;

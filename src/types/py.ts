@@ -52,7 +52,9 @@ export class Py<T extends PyAny = PyAny> implements Borrowable {
   /** The pointer; valid while this `Py` is not disposed. Use it only with the GIL held. */
   get unsafePtr(): Ptr {
     const p = this.#strong.ptr;
-    if (p === null) throw new Error("This Py was disposed: it no longer holds a reference.");
+    if (p === null) {
+      throw new Error("This Py was disposed: it no longer holds a reference.");
+    }
     if (!gilHeld) throw noGilError();
     return p;
   }

@@ -7,7 +7,13 @@
 import { strCache, strToPy } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
 import { allowThreads, type Scope, type Tier } from "../core/gil.ts";
-import { cstr, EVAL_INPUT, FILE_INPUT, type Ptr, runtime } from "../core/runtime.ts";
+import {
+  cstr,
+  EVAL_INPUT,
+  FILE_INPUT,
+  type Ptr,
+  runtime,
+} from "../core/runtime.ts";
 import { PyAny, wrap, wrapBorrowed } from "./any.ts";
 import type { PyDict } from "./dict.ts";
 import { KEY, type TokenState } from "./internal.ts";
@@ -47,7 +53,9 @@ export abstract class PythonBase {
 
   /** @ignore Internal: tokens come from `Python.withGil`. */
   constructor(key: symbol, scope: Scope, tier: Tier) {
-    if (key !== KEY) throw new TypeError("Python tokens come from Python.withGil(...)");
+    if (key !== KEY) {
+      throw new TypeError("Python tokens come from Python.withGil(...)");
+    }
     this.#state = { scope, tier };
   }
 
@@ -101,7 +109,11 @@ export abstract class PythonBase {
     if (sym.PyDict_Contains(g, strCache("__builtins__")) === 0) {
       sym.PyDict_SetItem(g, strCache("__builtins__"), runtime().builtins);
     }
-    const co = sym.Py_CompileString(cstr(code), cstr(mode === EVAL_INPUT ? "<eval>" : "<run>"), mode);
+    const co = sym.Py_CompileString(
+      cstr(code),
+      cstr(mode === EVAL_INPUT ? "<eval>" : "<run>"),
+      mode,
+    );
     if (co === null) throw fetchError();
     const res = sym.PyEval_EvalCode(co, g, l);
     sym.Py_DecRef(co);

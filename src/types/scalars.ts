@@ -48,7 +48,13 @@ export class PyString extends PyAny {
   }
   /** An interned `str` (PyO3's `PyString::intern`). */
   static intern(py: PythonBase, value: string): PyString {
-    return wrap(py, runtime().sym.PyUnicode_InternFromString(new TextEncoder().encode(value + "\0")), PyString);
+    return wrap(
+      py,
+      runtime().sym.PyUnicode_InternFromString(
+        new TextEncoder().encode(value + "\0"),
+      ),
+      PyString,
+    );
   }
   /** The value as a JS string. */
   toStr(): string {
@@ -103,7 +109,10 @@ export class PyByteArray extends PyAny {
   static new(py: PythonBase, data: Uint8Array): PyByteArray {
     return wrap(
       py,
-      runtime().sym.PyByteArray_FromStringAndSize(data as Uint8Array<ArrayBuffer>, ssize(data.length)),
+      runtime().sym.PyByteArray_FromStringAndSize(
+        data as Uint8Array<ArrayBuffer>,
+        ssize(data.length),
+      ),
       PyByteArray,
     );
   }
@@ -132,7 +141,9 @@ export class PyInt extends PyAny {
   /** A new `int` from an integer number or a bigint. */
   static new(py: PythonBase, value: number | bigint): PyInt {
     if (typeof value === "number" && !Number.isInteger(value)) {
-      throw PyTypeError.newErr(`PyInt.new: ${value} is not an integer (use PyFloat.new)`);
+      throw PyTypeError.newErr(
+        `PyInt.new: ${value} is not an integer (use PyFloat.new)`,
+      );
     }
     return wrap(py, bigintToPy(BigInt(value)), PyInt);
   }

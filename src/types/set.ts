@@ -10,7 +10,11 @@ import { type Ptr, runtime } from "../core/runtime.ts";
 import { PyAny, wrap } from "./any.ts";
 import type { PythonBase } from "./python.ts";
 
-function fromItems(py: PythonBase, items: Iterable<unknown>, frozen: boolean): Ptr {
+function fromItems(
+  py: PythonBase,
+  items: Iterable<unknown>,
+  frozen: boolean,
+): Ptr {
   const sym = runtime().sym;
   const list = toPy([...items], py);
   const s = frozen ? sym.PyFrozenSet_New(list) : sym.PySet_New(list);

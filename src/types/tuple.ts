@@ -4,7 +4,7 @@
  * @module
  */
 
-import { TpFlags, toPy, typeFlags } from "../core/convert.ts";
+import { toPy, TpFlags, typeFlags } from "../core/convert.ts";
 import { runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { type ItemOf, PyAny, wrap, wrapBorrowed } from "./any.ts";
@@ -46,7 +46,11 @@ export class PyTuple extends PyAny {
   /** `self[index]`. */
   override getItem(index: unknown): ItemOf<this> {
     if (typeof index === "number" && index >= 0 && Number.isInteger(index)) {
-      return wrapBorrowed(this.py(), runtime().sym.PyTuple_GetItem(this.unsafePtr, ssize(index)), PyAny) as ItemOf<this>;
+      return wrapBorrowed(
+        this.py(),
+        runtime().sym.PyTuple_GetItem(this.unsafePtr, ssize(index)),
+        PyAny,
+      ) as ItemOf<this>;
     }
     return super.getItem(index);
   }
@@ -58,14 +62,22 @@ export class PyTuple extends PyAny {
 
   /** `list(self)`. */
   toList(): PyList {
-    return wrap(this.py(), runtime().sym.PySequence_List(this.unsafePtr), PyList);
+    return wrap(
+      this.py(),
+      runtime().sym.PySequence_List(this.unsafePtr),
+      PyList,
+    );
   }
 
   /** `self[start:stop]` as a new tuple. */
   getSlice(start: number, stop: number): PyTuple {
     return wrap(
       this.py(),
-      runtime().sym.PySequence_GetSlice(this.unsafePtr, ssize(Math.max(0, start)), ssize(Math.max(0, stop))),
+      runtime().sym.PySequence_GetSlice(
+        this.unsafePtr,
+        ssize(Math.max(0, start)),
+        ssize(Math.max(0, stop)),
+      ),
       PyTuple,
     );
   }

@@ -1,0 +1,349 @@
+/**
+ * TypeScript functions as Python callables (PyO3's `#[pyfunction]`).
+ *
+ * One native trampoline, a single `Deno.UnsafeCallback` with CPython's
+ * `METH_FASTCALL | METH_KEYWORDS` signature, serves every function. Each
+ * function object is a `PyCFunction` whose `self` is a small module object
+ * (so Python shows `<built-in function add>`, as for PyO3 functions) holding
+ * the index of its entry (signature, handler, defaults) in the callback table.
+ * Arguments are bound by `bindArguments`, CPython's own algorithm and
+ * messages. The table holds a weak reference to each function object; an
+ * entry whose function Python has dropped is swept (its JS closure released)
+ * on later creations and by {@linkcode pyfunctionTableSize}.
+ *
+ * @module
+ */
+
+import {
+  BORROW,
+  setFunctionConverter,
+  strCache,
+  strToJs,
+  toPy,
+} from "../core/convert.ts";
+import { fetchError, restoreError } from "../core/err.ts";
+import { PyTypeError } from "../core/exceptions.ts";
+import { withCallbackScope } from "../core/gil.ts";
+import { type Ptr, runtime } from "../core/runtime.ts";
+import { ssize } from "../core/ssize.ts";
+import { PyAny, wrap, wrapBorrowed } from "../types/any.ts";
+import { PyCFunction } from "../types/cfunction.ts";
+import { KEY } from "../types/internal.ts";
+import type { PythonBase } from "../types/python.ts";
+import { tokenState } from "../types/python.ts";
+import { bindArguments, parseSignature, type Signature } from "./signature.ts";
+
+/** The parameters a handler receives: each name bound to a Python object. */
+export type PyArgs = Record<string, PyAny>;
+
+/**
+ * A TypeScript function callable from Python: gets the bound parameters by
+ * name (`*args` as a `PyTuple`, `**kwargs` as a `PyDict`, both as `PyAny`)
+ * and a token; its return value is converted with `ToPyObject`.
+ */
+export type PyFunctionHandler<P extends PythonBase = PythonBase> = (
+  args: PyArgs,
+  py: P,
+) => unknown;
+
+interface Entry {
+  sig: Signature;
+  handler: PyFunctionHandler<never>;
+  defaults: (Ptr | null)[];
+  weak: Ptr | null;
+  tokenClass: new (key: symbol, scope: unknown, tier: unknown) => PythonBase;
+  tier: unknown;
+  def: Ptr;
+  name: Ptr;
+  doc: Ptr;
+}
+
+const METH_FASTCALL_KEYWORDS = 0x80 | 0x02;
+const ID_ATTR = "__pyembed_function_id__";
+const table: (Entry | undefined)[] = [];
+const freeIds: number[] = [];
+let live = 0;
+let createdSinceSweep = 0;
+
+let trampoline:
+  | Deno.UnsafeCallback<{
+    readonly parameters: readonly ["pointer", "pointer", "isize", "pointer"];
+    readonly result: "pointer";
+  }>
+  | null = null;
+
+function trampolineFn(
+  self: Deno.PointerValue,
+  args: Deno.PointerValue,
+  nargsRaw: number | bigint,
+  kwnames: Deno.PointerValue,
+): Deno.PointerValue {
+  const sym = runtime().sym;
+  const out = withCallbackScope((scope) => {
+    try {
+      const idObj = sym.PyDict_GetItemWithError(
+        sym.PyModule_GetDict(self!)!,
+        strCache(ID_ATTR),
+      );
+      const id = idObj === null ? -1 : sym.PyLong_AsDouble(idObj);
+      const entry = table[id];
+      if (entry === undefined) {
+        throw PyTypeError.newErr("this TypeScript function was released");
+      }
+      return invoke(entry, scope, args, Number(nargsRaw), kwnames);
+    } catch (e) {
+      restoreError(e);
+      return null;
+    }
+  });
+  // undefined: called from a thread that does not hold the GIL on the JS side
+  // (another Python thread); nothing may touch Python here, so return NULL.
+  return out === undefined ? null : out;
+}
+
+function invoke(
+  entry: Entry,
+  scope: unknown,
+  args: Deno.PointerValue,
+  nargs: number,
+  kwnames: Deno.PointerValue,
+): Deno.PointerValue {
+  const sym = runtime().sym;
+  const nkw = kwnames === null ? 0 : Number(sym.PyTuple_Size(kwnames));
+  const names: string[] = [];
+  for (let j = 0; j < nkw; j++) {
+    names.push(strToJs(sym.PyTuple_GetItem(kwnames!, ssize(j))!));
+  }
+  const bound = bindArguments(entry.sig, nargs, names, runtime().version.minor);
+  if ("error" in bound) throw PyTypeError.newErr(bound.error);
+  const py = new entry.tokenClass(KEY, scope, entry.tier);
+  const view = nargs + nkw > 0 ? new Deno.UnsafePointerView(args!) : null;
+  const argAt = (i: number): Ptr => view!.getPointer(i * 8)!;
+  const params: PyArgs = {};
+  const ps = entry.sig.parameters;
+  for (let i = 0; i < ps.length; i++) {
+    const src = bound.sources[i];
+    params[ps[i].name] = wrapBorrowed(
+      py,
+      src >= 0 ? argAt(src) : entry.defaults[i],
+      PyAny,
+    );
+  }
+  if (entry.sig.varargs !== undefined) {
+    const n = nargs - bound.varargsStart;
+    const t = sym.PyTuple_New(ssize(n))!;
+    for (let i = 0; i < n; i++) {
+      const a = argAt(bound.varargsStart + i);
+      sym.Py_IncRef(a);
+      sym.PyTuple_SetItem(t, ssize(i), a);
+    }
+    params[entry.sig.varargs] = wrap(py, t, PyAny);
+  }
+  if (entry.sig.varkw !== undefined) {
+    const d = sym.PyDict_New()!;
+    const kw = wrap(py, d, PyAny);
+    for (const j of bound.varkwIndexes) {
+      if (
+        sym.PyDict_SetItem(
+          d,
+          sym.PyTuple_GetItem(kwnames!, ssize(j))!,
+          argAt(nargs + j),
+        ) !== 0
+      ) {
+        throw fetchError();
+      }
+    }
+    params[entry.sig.varkw] = kw;
+  }
+  const result = (entry.handler as PyFunctionHandler)(params, py);
+  return toPy(result, py);
+}
+
+function getTrampoline(): NonNullable<typeof trampoline> {
+  if (trampoline === null) {
+    trampoline = new Deno.UnsafeCallback(
+      {
+        parameters: ["pointer", "pointer", "isize", "pointer"],
+        result: "pointer",
+      } as const,
+      trampolineFn,
+    );
+    // Never keeps the process alive by itself.
+    trampoline.unref();
+  }
+  return trampoline;
+}
+
+function cAlloc(bytes: Uint8Array): Ptr {
+  const sym = runtime().sym;
+  const p = sym.calloc(BigInt(bytes.length + 1), 1n);
+  if (p === null) throw new Error("out of memory");
+  sym.memcpyTo(p, bytes as Uint8Array<ArrayBuffer>, ssize(bytes.length));
+  return p;
+}
+
+/** Release the entries whose function objects Python has dropped. */
+function sweep(): void {
+  const r = runtime();
+  for (let id = 0; id < table.length; id++) {
+    const e = table[id];
+    if (e === undefined || e.weak === null) continue;
+    const target = r.sym.PyWeakref_GetObject(e.weak);
+    if (target !== null && !Deno.UnsafePointer.equals(target, r.none)) continue;
+    r.sym.Py_DecRef(e.weak);
+    for (const d of e.defaults) if (d !== null) r.sym.Py_DecRef(d);
+    r.sym.free(e.def);
+    r.sym.free(e.name);
+    r.sym.free(e.doc);
+    table[id] = undefined;
+    freeIds.push(id);
+    live--;
+  }
+  createdSinceSweep = 0;
+}
+
+/**
+ * Number of live TypeScript functions in the callback table, after sweeping
+ * those Python has dropped. Needs the GIL. For tests and diagnostics.
+ *
+ * @example
+ * ```ts ignore
+ * Python.withGil(() => console.log(pyfunctionTableSize()));
+ * ```
+ */
+export function pyfunctionTableSize(): number {
+  sweep();
+  return live;
+}
+
+/**
+ * Make a Python callable from a TypeScript function with a signature written
+ * in Python syntax: positional-only (`/`), keyword-only (`*`), defaults
+ * (Python literals, evaluated once now), `*args`, `**kwargs`. Argument errors
+ * are the TypeErrors CPython raises for a `def` with that signature, word for
+ * word. A `PyErr` thrown by the handler reaches Python as that exception; any
+ * other JS error as `RuntimeError` with the JS message (and the JS stack as a
+ * note on 3.11+).
+ *
+ * Objects the handler receives or makes live until it returns (a per-call
+ * scope, as PyO3's per-call `GILPool`); keep one longer with `Py.from` /
+ * `unbind()`.
+ *
+ * @example
+ * ```ts ignore
+ * import { Extract, pyfunction, Python } from "@pyembed/pyembed";
+ * Python.withGil((py) => {
+ *   const add = pyfunction(py, "add(a, b=0, /, *, scale=1.0)", ({ a, b, scale }) =>
+ *     (a.extract(Extract.float) + b.extract(Extract.float)) * scale.extract(Extract.float));
+ *   console.log(add.call([1, 2], { scale: 10 }).toJs()); // 30
+ * });
+ * ```
+ */
+export function pyfunction<P extends PythonBase>(
+  py: P,
+  signature: string,
+  handler: PyFunctionHandler<P>,
+): PyCFunction {
+  const state = tokenState(py);
+  const r = runtime();
+  const sym = r.sym;
+  const sig = parseSignature(signature, { pythonMinor: r.version.minor });
+  if (++createdSinceSweep >= 64) sweep();
+  // Defaults: Python literals, evaluated once.
+  const defaults: (Ptr | null)[] = [];
+  let literalEval: PyAny | null = null;
+  try {
+    for (const p of sig.parameters) {
+      if (p.default === undefined) {
+        defaults.push(null);
+        continue;
+      }
+      literalEval ??= py.import("ast").getattr("literal_eval");
+      const v = literalEval.call1(p.default);
+      const ptr = v.unsafePtr;
+      sym.Py_IncRef(ptr);
+      defaults.push(ptr);
+    }
+  } catch (e) {
+    for (const d of defaults) if (d !== null) sym.Py_DecRef(d);
+    throw e;
+  }
+  const enc = new TextEncoder();
+  const name = cAlloc(enc.encode(sig.name));
+  const doc = cAlloc(enc.encode(`${signature.trim()}\n--\n\n`));
+  const def = sym.calloc(1n, 32n)!;
+  const buf = new DataView(new ArrayBuffer(32));
+  buf.setBigUint64(0, BigInt(Deno.UnsafePointer.value(name)), true);
+  buf.setBigUint64(
+    8,
+    BigInt(Deno.UnsafePointer.value(getTrampoline().pointer)),
+    true,
+  );
+  buf.setInt32(16, METH_FASTCALL_KEYWORDS, true);
+  buf.setBigUint64(24, BigInt(Deno.UnsafePointer.value(doc)), true);
+  sym.memcpyTo(def, new Uint8Array(buf.buffer), ssize(32));
+
+  const id = freeIds.length > 0 ? freeIds.pop()! : table.length;
+  const entry: Entry = {
+    sig,
+    handler: handler as PyFunctionHandler<never>,
+    defaults,
+    weak: null,
+    tokenClass: py.constructor as Entry["tokenClass"],
+    tier: state.tier,
+    def,
+    name,
+    doc,
+  };
+  table[id] = entry;
+  live++;
+  const self = sym.PyModule_NewObject(strCache(sig.name))!;
+  const idObj = sym.PyLong_FromDouble(id)!;
+  sym.PyDict_SetItem(sym.PyModule_GetDict(self)!, strCache(ID_ATTR), idObj);
+  sym.Py_DecRef(idObj);
+  const fn = sym.PyCFunction_NewEx(def, self, null);
+  sym.Py_DecRef(self);
+  if (fn === null) {
+    entry.weak = null;
+    throw fetchError();
+  }
+  entry.weak = sym.PyWeakref_NewRef(fn, null);
+  if (entry.weak === null) throw fetchError();
+  return wrap(py, fn, PyCFunction);
+}
+
+/** A tier object's JS value when it has one, else the object itself. */
+function jsArg(obj: PyAny): unknown {
+  try {
+    return obj.toJs();
+  } catch {
+    return obj;
+  }
+}
+
+// A plain JS function passed where Python expects a callable becomes
+// `f(*args, **kwargs)`: positional arguments are converted to JS values
+// (objects without a JS equivalent arrive as tier objects); keyword
+// arguments, if any, arrive as one trailing plain object.
+setFunctionConverter((fn, py) => {
+  const name = /^[A-Za-z_][A-Za-z0-9_]*$/.test(fn.name)
+    ? fn.name
+    : "js_function";
+  const f = pyfunction(
+    py as PythonBase,
+    `${name}(*args, **kwargs)`,
+    ({ args, kwargs }) => {
+      const list: unknown[] = [];
+      for (const a of args) list.push(jsArg(a));
+      if (kwargs.len() > 0) {
+        const kw: Record<string, unknown> = {};
+        for (const k of kwargs) kw[k.str()] = jsArg(kwargs.getItem(k));
+        list.push(kw);
+      }
+      return (fn as (...a: unknown[]) => unknown)(...list);
+    },
+  );
+  const p = f[BORROW]();
+  runtime().sym.Py_IncRef(p);
+  return p;
+});

@@ -1,0 +1,37 @@
+/**
+ * `PyCFunction`: builtin functions, including TypeScript functions made
+ * callable from Python with `pyfunction`.
+ *
+ * @module
+ */
+
+import { isSubtype } from "../core/convert.ts";
+import { runtime } from "../core/runtime.ts";
+import { PyAny } from "./any.ts";
+
+/**
+ * A builtin function object (`builtin_function_or_method`), such as `len`
+ * or a TypeScript function made by `pyfunction`.
+ *
+ * @example
+ * ```ts ignore
+ * const len = py.builtins().getattr("len").downcast(PyCFunction);
+ * console.log(len.call1([1, 2, 3]).toJs()); // 3
+ * ```
+ */
+export class PyCFunction extends PyAny {
+  /** Class name used in downcast errors. */
+  static override readonly typeName: string = "PyCFunction";
+  /** `isinstance(obj, types.BuiltinFunctionType)`. */
+  static override typeCheck(obj: PyAny): boolean {
+    return isSubtype(
+      runtime().sym,
+      obj.unsafePtr,
+      runtime().types.builtinFunction,
+    );
+  }
+  /** `self.__name__`. */
+  name(): string {
+    return this.getattr("__name__").str();
+  }
+}
