@@ -11,11 +11,6 @@ import { cstr, type Ptr, type Runtime, runtime } from "./runtime.ts";
 import { ssize } from "./ssize.ts";
 import { Strong } from "./strong.ts";
 
-/** Anything with a Python object pointer (tier objects, `Py`). */
-export interface HasPtr {
-  /** Borrowed pointer. */
-  readonly unsafePtr: Ptr;
-}
 
 type Lazy = { message: string };
 
@@ -111,7 +106,7 @@ export class PyErr extends Error {
    * Borrowed pointer to the exception object, materializing a lazy error.
    * Needs the GIL. The error object owns the reference.
    */
-  get unsafeValuePtr(): Ptr {
+  get unsafeValuePtr(): Deno.PointerObject {
     if (this.#value?.ptr) return this.#value.ptr;
     const r = runtime();
     const type = builtinType(r, (this.constructor as typeof PyErr).pyName);
@@ -127,7 +122,9 @@ export class PyErr extends Error {
    * with `unsafePtr`), or one of the JS exception classes?
    */
   isInstanceOf(
-    type: HasPtr | (abstract new (...args: never[]) => PyErr),
+    type:
+      | { readonly unsafePtr: Deno.PointerObject }
+      | (abstract new (...args: never[]) => PyErr),
   ): boolean {
     if (typeof type === "function") return this instanceof type;
     return withGilScope(() =>

@@ -5,20 +5,21 @@
  * @module
  */
 
-import {
-  ALL_SYMBOLS,
-  debug,
-  type LibraryOptions,
-  loadLibrary,
-} from "../ffi/library.ts";
+import { type ALL_SYMBOLS, debug, loadLibrary } from "../ffi/library.ts";
 
 /** The raw symbol table type. */
 export type Sym = Deno.DynamicLibrary<typeof ALL_SYMBOLS>["symbols"];
 /** A non-null `PyObject*`. */
 export type Ptr = Deno.PointerObject;
 
-/** Options for {@linkcode initialize}. */
-export interface InitializeOptions extends LibraryOptions {}
+/** Options for `Python.initialize`. */
+export interface InitializeOptions {
+  /**
+   * An explicit path to `libpython3.X.so`; tried first, and alone (no other
+   * source is tried when it fails).
+   */
+  library?: string;
+}
 
 /** `sys.version_info`-like triple of the running interpreter. */
 export interface PythonVersion {

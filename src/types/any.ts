@@ -8,7 +8,6 @@
 
 import {
   BORROW,
-  type Borrowable,
   strCache,
   strToJs,
   toJs as convertToJs,
@@ -183,7 +182,7 @@ export function typeNameOf(p: Ptr): string {
  * });
  * ```
  */
-export class PyAny implements Borrowable {
+export class PyAny {
   /** Class name used in downcast errors. */
   static readonly typeName: string = "PyAny";
   #ref: Ref;
@@ -209,7 +208,7 @@ export class PyAny implements Borrowable {
    * The borrowed `PyObject*`. Owned by this object (pool- or self-owned); valid
    * until it is released. Throws if released or used without the GIL.
    */
-  get unsafePtr(): Ptr {
+  get unsafePtr(): Deno.PointerObject {
     const p = this.#ref.ptr;
     if (p === null) throw new Error(deadMessage(this.#ref.dead));
     if (!gilHeld) throw noGilError();
@@ -217,7 +216,7 @@ export class PyAny implements Borrowable {
   }
 
   /** @ignore */
-  [BORROW](): Ptr {
+  [BORROW](): Deno.PointerObject {
     return this.unsafePtr;
   }
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { BORROW, type Borrowable } from "../core/convert.ts";
+import { BORROW } from "../core/convert.ts";
 import { gilHeld, noGilError } from "../core/gil.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { Strong } from "../core/strong.ts";
@@ -28,7 +28,7 @@ import type { PythonBase } from "./python.ts";
  * kept[Symbol.dispose]();
  * ```
  */
-export class Py<T extends PyAny = PyAny> implements Borrowable {
+export class Py<T extends PyAny = PyAny> {
   #strong: Strong;
   #cls: Ctor<T>;
 
@@ -50,7 +50,7 @@ export class Py<T extends PyAny = PyAny> implements Borrowable {
   }
 
   /** The pointer; valid while this `Py` is not disposed. Use it only with the GIL held. */
-  get unsafePtr(): Ptr {
+  get unsafePtr(): Deno.PointerObject {
     const p = this.#strong.ptr;
     if (p === null) {
       throw new Error("This Py was disposed: it no longer holds a reference.");
@@ -60,7 +60,7 @@ export class Py<T extends PyAny = PyAny> implements Borrowable {
   }
 
   /** @ignore */
-  [BORROW](): Ptr {
+  [BORROW](): Deno.PointerObject {
     return this.unsafePtr;
   }
 
