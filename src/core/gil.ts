@@ -134,6 +134,19 @@ export function withGilScope<R>(f: (scope: Scope) => R): R {
   }
   const r: Runtime = runtime();
   const gstate = r.sym.PyGILState_Ensure();
+  try {
+    return inScope(gstate, (scope) => checkSync(f(scope)));
+  } finally {
+    r.sym.PyGILState_Release(gstate);
+  }
+}
+
+/**
+ * Run `f` in a new innermost scope (the GIL is held); everything the scope
+ * owns is released when `f` returns or throws, and the outer scope is
+ * restored.
+ */
+function inScope<R>(gstate: number, f: (scope: Scope) => R): R {
   const outer = current;
   const outerDepth = depth;
   const outerHeld = gilHeld;
@@ -143,7 +156,7 @@ export function withGilScope<R>(f: (scope: Scope) => R): R {
   depth = 1;
   gilHeld = true;
   try {
-    return checkSync(f(scope));
+    return f(scope);
   } finally {
     scope.active = false;
     releasePooled(scope.poolStart, Dead.PoolEnded);
@@ -152,7 +165,6 @@ export function withGilScope<R>(f: (scope: Scope) => R): R {
     current = outer;
     depth = outerDepth;
     gilHeld = outerHeld;
-    r.sym.PyGILState_Release(gstate);
   }
 }
 
@@ -179,25 +191,7 @@ function checkSync<R>(result: R): R {
 export function withCallbackScope<R>(f: (scope: Scope) => R): R | undefined {
   const r = runtime();
   if (!gilHeld && r.sym.PyGILState_Check() !== 1) return undefined;
-  const scope = new Scope(-1, pooled.length);
-  const outer = current;
-  const outerDepth = depth;
-  const outerHeld = gilHeld;
-  scopes.push(scope);
-  current = scope;
-  depth = 1;
-  gilHeld = true;
-  try {
-    return f(scope);
-  } finally {
-    scope.active = false;
-    releasePooled(scope.poolStart, Dead.PoolEnded);
-    releaseSlots(scope);
-    scopes.pop();
-    current = outer;
-    depth = outerDepth;
-    gilHeld = outerHeld;
-  }
+  return inScope(-1, f);
 }
 
 /**

@@ -6,12 +6,6 @@
  */
 
 import { withGilScope } from "../core/gil.ts";
-import {
-  initialize,
-  type InitializeOptions,
-  type PythonVersion,
-  runtime,
-} from "../core/runtime.ts";
 import { PythonBase, TOKEN_KEY } from "../types/python.ts";
 import { OWNED } from "./tier.ts";
 
@@ -34,21 +28,6 @@ import { OWNED } from "./tier.ts";
  * ```
  */
 export class Python extends PythonBase {
-  /** Load and initialize CPython (idempotent). @experimental */
-  static initialize(options?: InitializeOptions): void {
-    initialize(options);
-  }
-
-  /** The running interpreter's version. @experimental */
-  static get version(): PythonVersion {
-    return runtime().version;
-  }
-
-  /** Path of the loaded `libpython`. @experimental */
-  static get libraryPath(): string {
-    return runtime().path;
-  }
-
   /**
    * Acquire the GIL, run `f(py)` synchronously, release every reference not
    * yet disposed or unbound, release the GIL. Re-entrant.

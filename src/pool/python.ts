@@ -5,12 +5,6 @@
  */
 
 import { withGilScope } from "../core/gil.ts";
-import {
-  initialize,
-  type InitializeOptions,
-  type PythonVersion,
-  runtime,
-} from "../core/runtime.ts";
 import { PythonBase, TOKEN_KEY } from "../types/python.ts";
 import { POOL, withPool } from "./tier.ts";
 
@@ -27,24 +21,6 @@ import { POOL, withPool } from "./tier.ts";
  * ```
  */
 export class Python extends PythonBase {
-  /**
-   * Load and initialize CPython (idempotent; `withGil` calls it on first
-   * use). Pass `{ library }` to choose the shared library explicitly.
-   */
-  static initialize(options?: InitializeOptions): void {
-    initialize(options);
-  }
-
-  /** The running interpreter's version (initializes CPython if needed). */
-  static get version(): PythonVersion {
-    return runtime().version;
-  }
-
-  /** Path of the loaded `libpython` (initializes CPython if needed). */
-  static get libraryPath(): string {
-    return runtime().path;
-  }
-
   /**
    * Acquire the GIL, open a pool, run `f(py)` synchronously, release every
    * pooled reference, release the GIL. Re-entrant. A callback returning a

@@ -51,6 +51,24 @@ export abstract class PythonBase {
     };
   }
 
+  /**
+   * Load and initialize CPython (idempotent; `withGil` calls it on first
+   * use). Pass `{ library }` to choose the shared library explicitly.
+   */
+  static initialize(options?: InitializeOptions): void {
+    initialize(options);
+  }
+
+  /** The running interpreter's version (initializes CPython if needed). */
+  static get version(): PythonVersion {
+    return runtime().version;
+  }
+
+  /** Path of the loaded `libpython` (initializes CPython if needed). */
+  static get libraryPath(): string {
+    return runtime().path;
+  }
+
   /** @ignore Internal: tokens come from `Python.withGil`. */
   constructor(key: symbol, scope: Scope, tier: Tier) {
     if (key !== KEY) {
