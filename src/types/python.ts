@@ -11,7 +11,10 @@ import {
   cstr,
   EVAL_INPUT,
   FILE_INPUT,
+  initialize,
+  type InitializeOptions,
   type Ptr,
+  type PythonVersion,
   runtime,
 } from "../core/runtime.ts";
 import { PyAny, wrap, wrapBorrowed } from "./any.ts";
