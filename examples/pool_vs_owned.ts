@@ -26,74 +26,79 @@ interface Row {
   sum: number;
 }
 
-function measure(name: string, body: () => number): Row {
+/** Runs `body`; it calls `atEnd()` just before its GIL scope ends. */
+/** Collect JS garbage when run with `--v8-flags=--expose-gc` (the task does). */
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+
+function measure(
+  name: string,
+  body: (n: number, atEnd: () => void) => number,
+): Row {
+  gc();
   const rss0 = Deno.memoryUsage().rss;
+  let rss1 = rss0;
   const t0 = performance.now();
-  // RSS is sampled at the end of the GIL scope, before the pool is released.
-  let rss1 = 0;
-  const sum = body.call({ sample: () => (rss1 = Deno.memoryUsage().rss) });
+  const sum = body(N, () => {
+    gc(); // only garbage goes; what a pool still holds stays
+    rss1 = Deno.memoryUsage().rss;
+  });
   const ms = performance.now() - t0;
   return { name, ms, rssGrowthMB: (rss1 - rss0) / MB, sum };
 }
 
-function sample(this: unknown): void {
-  (this as { sample(): void }).sample();
-}
-
-// Stable tier, without withPool: temporaries pile up in the scope's pool.
-function poolNoWithPool(this: unknown): number {
-  return PoolPython.withGil((py) => {
-    const d = PyDict.fromEntries(py, { n: 3 });
-    let sum = 0;
-    for (let i = 0; i < N; i++) {
-      const key = py.eval !== undefined ? `k${i % 10}` : "";
-      sum += d.getItem("n")!.extract(Extract.int) + key.length * 0;
-      sum += py.builtins().getattr("len").call1(`item ${i}`).extract(
-        Extract.int,
-      );
-    }
-    sample.call(this);
-    return sum;
-  });
-}
-
-// Stable tier, with a nested pool per iteration.
-function poolWithPool(this: unknown): number {
+/** Stable tier, no withPool: temporaries pile up in the scope's pool. */
+function poolNoWithPool(n: number, atEnd: () => void): number {
   return PoolPython.withGil((py) => {
     const d = PyDict.fromEntries(py, { n: 3 });
     const len = py.builtins().getattr("len");
     let sum = 0;
-    for (let i = 0; i < N; i++) {
+    for (let i = 0; i < n; i++) {
+      sum += d.getItem("n")!.extract(Extract.int);
+      sum += len.call1(`item ${i}`).extract(Extract.int);
+    }
+    atEnd();
+    return sum;
+  });
+}
+
+/** Stable tier, the same loop with a nested pool per iteration. */
+function poolWithPool(n: number, atEnd: () => void): number {
+  return PoolPython.withGil((py) => {
+    const d = PyDict.fromEntries(py, { n: 3 });
+    const len = py.builtins().getattr("len");
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
       py.withPool(() => {
         sum += d.getItem("n")!.extract(Extract.int);
         sum += len.call1(`item ${i}`).extract(Extract.int);
       });
     }
-    sample.call(this);
+    atEnd();
     return sum;
   });
 }
 
-// Experimental tier: owned references released by `using`.
-function owned(this: unknown): number {
+/** Experimental tier: owned references released by `using`. */
+function owned(n: number, atEnd: () => void): number {
   return OwnedPython.withGil((py) => {
     using d = PyDict.fromEntries(py, { n: 3 });
     using builtins = py.builtins();
     using len = builtins.getattr("len");
     let sum = 0;
-    for (let i = 0; i < N; i++) {
+    for (let i = 0; i < n; i++) {
       using n = d.getItem("n")!;
       using l = len.call1(`item ${i}`);
       sum += n.extract(Extract.int) + l.extract(Extract.int);
     }
-    sample.call(this);
+    atEnd();
     return sum;
   });
 }
 
-// Warm up both tiers, then run the flat variants first so the growing one
-// does not hand them its freed memory.
-PoolPython.withGil((py) => py.eval("1"));
+// Warm up every variant (JIT, V8 heap), then run the flat variants first so
+// that the growing one cannot hand them memory it has already freed. Printed
+// in the order of the list above.
+for (const f of [owned, poolWithPool, poolNoWithPool]) f(N, () => {});
 const rows = [
   measure("owned, using", owned),
   measure("pool, withPool per iteration", poolWithPool),

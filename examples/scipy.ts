@@ -9,7 +9,7 @@
  * @module
  */
 
-import { Extract, PyAny, Python } from "../mod.ts";
+import { Extract, type PyAny, Python } from "../mod.ts";
 
 let calls = 0;
 

@@ -11,7 +11,6 @@ import { cstr, type Ptr, type Runtime, runtime } from "./runtime.ts";
 import { ssize } from "./ssize.ts";
 import { Strong } from "./strong.ts";
 
-
 type Lazy = { message: string };
 
 /**

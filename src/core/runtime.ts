@@ -105,7 +105,17 @@ function must(p: Deno.PointerValue, what: string): Ptr {
  * release the GIL, as PyO3's `prepare_freethreaded_python`). Idempotent.
  */
 export function initialize(options: InitializeOptions = {}): Runtime {
-  if (rt) return rt;
+  if (rt) {
+    if (options.library !== undefined && options.library !== rt.path) {
+      const asked = JSON.stringify(options.library);
+      throw new Error(
+        `CPython is already initialized from ${rt.path} (${rt.source}); a process runs one CPython, ` +
+          `so Python.initialize({ library: ${asked} }) cannot take effect. ` +
+          "Call Python.initialize({ library }) before any other use of Python.",
+      );
+    }
+    return rt;
+  }
   const loaded = loadLibrary(options);
   const sym = loaded.lib.symbols;
   const alreadyUp = sym.Py_IsInitialized() !== 0;
@@ -198,7 +208,20 @@ export function initialize(options: InitializeOptions = {}): Runtime {
 function addSiteDir(r: Runtime, dir: string): void {
   const g = r.sym.PyGILState_Ensure();
   try {
-    const code = `import site\nsite.addsitedir(${JSON.stringify(dir)})\n`;
+    // Only an existing directory; its entries go before the base
+    // interpreter's site-packages so the virtualenv's packages win.
+    const code = [
+      "import os, site, sys",
+      `d = ${JSON.stringify(dir)}`,
+      "if os.path.isdir(d):",
+      "    n = len(sys.path)",
+      "    site.addsitedir(d)",
+      "    added = sys.path[n:]",
+      "    del sys.path[n:]",
+      "    i = next((k for k, p in enumerate(sys.path) if p.endswith(('site-packages', 'dist-packages'))), n)",
+      "    sys.path[i:i] = added",
+      "",
+    ].join("\n");
     const co = r.sym.Py_CompileString(
       cstr(code),
       cstr("<pyembed-venv>"),

@@ -19,6 +19,7 @@ import {
   setFunctionConverter,
   strCache,
   strToJs,
+  strToPy,
   toPy,
 } from "../core/convert.ts";
 import { fetchError, restoreError } from "../core/err.ts";
@@ -96,9 +97,40 @@ function trampolineFn(
       return null;
     }
   });
-  // undefined: called from a thread that does not hold the GIL on the JS side
-  // (another Python thread); nothing may touch Python here, so return NULL.
+  if (out === undefined) foreignThreadError();
   return out === undefined ? null : out;
+}
+
+// A call from another Python thread reaches this trampoline only while the JS
+// thread is idle in its event loop (Deno runs a foreign thread's callback on
+// the JS thread and blocks the caller; if the JS thread is itself inside
+// Python, that is a deadlock no code here can see). The caller holds the GIL
+// and is blocked until we return. On 3.8-3.11 the current thread state is a
+// process global (the GIL holder's, i.e. the caller's), so setting an error
+// here sets it on the caller: a clear RuntimeError instead of CPython's
+// "returned NULL without setting an exception". On 3.12+ the current thread
+// state is thread-local (NULL on the JS thread) and nothing may touch Python:
+// the NULL becomes that SystemError.
+let foreignError: { type: Ptr; msg: Ptr } | null = null;
+const FOREIGN_THREAD_MESSAGE =
+  "a TypeScript function was called from a Python thread other than the one " +
+  "running JavaScript; TypeScript functions can only be called on the JS thread";
+
+function prepareForeignThreadError(): void {
+  const r = runtime();
+  if (foreignError !== null || r.version.minor > 11) return;
+  const type = r.sym.PyDict_GetItemWithError(
+    r.builtins,
+    strCache("RuntimeError"),
+  );
+  if (type === null) return;
+  // Both kept for the life of the process (the type is a builtin).
+  foreignError = { type, msg: strToPy(FOREIGN_THREAD_MESSAGE) };
+}
+
+function foreignThreadError(): void {
+  if (foreignError === null || runtime().version.minor > 11) return;
+  runtime().sym.PyErr_SetObject(foreignError.type, foreignError.msg);
 }
 
 function invoke(
@@ -171,6 +203,7 @@ function getTrampoline(): NonNullable<typeof trampoline> {
     // Never keeps the process alive by itself.
     trampoline.unref();
   }
+  prepareForeignThreadError();
   return trampoline;
 }
 

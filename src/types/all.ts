@@ -8,7 +8,6 @@
 
 export {
   type FromPyObject,
-  type ItemOf,
   type Kwargs,
   PyAny,
   PyIterator,

@@ -19,6 +19,7 @@ import { deadMessage, gilHeld, noGilError, type Ref } from "../core/gil.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { Py } from "./py.ts";
+import type { PyDict } from "./dict.ts";
 import type { PythonBase } from "./python.ts";
 import { tokenState } from "./python.ts";
 import { type Ctor, KEY } from "./internal.ts";
@@ -49,14 +50,6 @@ export interface PyTypeInfo<T extends PyAny> {
   /** Is `obj` an instance of the Python type this class stands for? */
   typeCheck(obj: PyAny): boolean;
 }
-
-/**
- * What `getItem` returns on an object of type `T`: `PyAny`, except on a
- * `PyDict`, whose `getItem` returns `undefined` for a missing key (PyO3's
- * `Option`).
- */
-export type ItemOf<T> = T extends { readonly isDict: true } ? PyAny | undefined
-  : PyAny;
 
 /** Rich comparison operators (`Py_LT` ... `Py_GE`). */
 const enum Op {
@@ -361,16 +354,19 @@ export class PyAny {
   // --- items -----------------------------------------------------------------------
 
   /**
-   * `self[key]` (raises KeyError/IndexError as Python does). On a `PyDict`, a
-   * missing key gives `undefined` instead.
+   * `self[key]` (raises KeyError/IndexError as Python does). On a `PyDict`,
+   * a missing key gives `undefined` instead (PyO3's `Option`).
    */
-  getItem(key: unknown): ItemOf<this> {
+  getItem(this: PyDict, key: unknown): PyAny | undefined;
+  /** `self[key]` (raises KeyError/IndexError as Python does). */
+  getItem(key: unknown): PyAny;
+  getItem(key: unknown): PyAny | undefined {
     const sym = runtime().sym;
     const self = this.unsafePtr;
     const k = toPy(key, this.#py);
     const res = sym.PyObject_GetItem(self, k);
     sym.Py_DecRef(k);
-    return wrap(this.#py, res, PyAny) as ItemOf<this>;
+    return wrap(this.#py, res, PyAny);
   }
 
   /** `self[key] = value`. */

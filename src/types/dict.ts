@@ -8,7 +8,7 @@ import { toPy, TpFlags, typeFlags } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
-import { type ItemOf, PyAny, wrap, wrapBorrowed } from "./any.ts";
+import { PyAny, wrap, wrapBorrowed } from "./any.ts";
 import { PyList } from "./list.ts";
 import type { PythonBase } from "./python.ts";
 
@@ -26,8 +26,6 @@ import type { PythonBase } from "./python.ts";
 export class PyDict extends PyAny {
   /** Class name used in downcast errors. */
   static override readonly typeName: string = "PyDict";
-  /** Marks dict-typed objects (selects `getItem`'s `undefined` result type). */
-  readonly isDict: true = true;
 
   /** `isinstance(obj, dict)`. */
   static override typeCheck(obj: PyAny): boolean {
@@ -54,7 +52,10 @@ export class PyDict extends PyAny {
   }
 
   /** `self[key]`, or `undefined` when the key is missing. */
-  override getItem(key: unknown): ItemOf<this> {
+  override getItem(this: PyDict, key: unknown): PyAny | undefined;
+  /** `self[key]`, or `undefined` when the key is missing. */
+  override getItem(key: unknown): PyAny;
+  override getItem(key: unknown): PyAny | undefined {
     const sym = runtime().sym;
     const self = this.unsafePtr;
     const k = toPy(key, this.py());
@@ -62,9 +63,9 @@ export class PyDict extends PyAny {
     sym.Py_DecRef(k);
     if (v === null) {
       if (sym.PyErr_Occurred() !== null) throw fetchError();
-      return undefined as ItemOf<this>;
+      return undefined;
     }
-    return wrapBorrowed(this.py(), v, PyAny) as ItemOf<this>;
+    return wrapBorrowed(this.py(), v, PyAny);
   }
 
   /** `self[key] = value`. */

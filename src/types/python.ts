@@ -6,7 +6,13 @@
 
 import { strCache, strToPy } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
-import { allowThreads, type Scope, type Tier } from "../core/gil.ts";
+import {
+  allowThreads,
+  gilHeld,
+  noGilError,
+  type Scope,
+  type Tier,
+} from "../core/gil.ts";
 import {
   cstr,
   EVAL_INPUT,
@@ -45,6 +51,8 @@ export abstract class PythonBase {
   static {
     tokenState = (py: PythonBase): TokenState => {
       const s = py.#state;
+      // Inside py.allowThreads the token is still open, but the GIL is not held.
+      if (!gilHeld && s.scope.active) throw noGilError();
       if (!s.scope.active) {
         throw new Error(
           "This Python token is used outside its Python.withGil scope: call Python.withGil again and use the new token.",

@@ -7,7 +7,7 @@
 import { toPy, TpFlags, typeFlags } from "../core/convert.ts";
 import { runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
-import { type ItemOf, PyAny, wrap, wrapBorrowed } from "./any.ts";
+import { PyAny, wrap, wrapBorrowed } from "./any.ts";
 import { PyList } from "./list.ts";
 import type { PythonBase } from "./python.ts";
 
@@ -44,15 +44,15 @@ export class PyTuple extends PyAny {
   }
 
   /** `self[index]`. */
-  override getItem(index: unknown): ItemOf<this> {
+  override getItem(index: unknown): PyAny {
     if (typeof index === "number" && index >= 0 && Number.isInteger(index)) {
       return wrapBorrowed(
         this.py(),
         runtime().sym.PyTuple_GetItem(this.unsafePtr, ssize(index)),
         PyAny,
-      ) as ItemOf<this>;
+      );
     }
-    return super.getItem(index);
+    return super.getItem(index) as PyAny;
   }
 
   /** `len(self)`. */

@@ -1,0 +1,216 @@
+/**
+ * Shared setup for the `deno bench` files, which mirror PyO3's
+ * `pyo3-benches`: every case is a `Deno.bench` group with three members,
+ *
+ * - `raw`: the same operation written directly on the raw symbol table
+ *   (`runtime().sym`): the floor, and the group's baseline;
+ * - `pool`: the stable tier (`mod.ts`, PyO3 0.20's pool model);
+ * - `owned`: the experimental tier (`experimental/mod.ts`, PyO3's `Bound`),
+ *   releasing temporaries with `using`.
+ *
+ * Each iteration takes the GIL once (`PyGILState_Ensure` for `raw`,
+ * `Python.withGil` for the tiers) and runs the case's loop inside, as PyO3's
+ * benches run `b.iter` inside `Python::with_gil`. Objects the cases read are
+ * made once, at load, and kept as `Py` references.
+ *
+ * The raw table is internal: it is reached here through `src/core/runtime.ts`,
+ * never through an entry point.
+ *
+ * @module
+ */
+
+import * as P from "../mod.ts";
+import * as O from "../experimental/mod.ts";
+import { type Ptr, runtime, type Sym } from "../src/core/runtime.ts";
+import { ssize } from "../src/core/ssize.ts";
+
+export { O, P, ssize };
+export type { Ptr, Sym };
+
+P.Python.initialize();
+/** The raw symbol table. */
+export const sym: Sym = runtime().sym;
+/** `None`, `True`, `False` and the builtin types (borrowed, immortal for the process). */
+export const rt = runtime();
+
+/** The stable tier's token type. */
+export type PoolPy = P.Python;
+/** The experimental tier's token type. */
+export type OwnedPy = O.Python;
+
+/** One case: the implementations, each a whole iteration (the GIL is held). */
+export interface Trio {
+  /** Direct calls on the raw table: the floor. */
+  raw: () => unknown;
+  /** Stable tier. */
+  pool: (py: PoolPy) => unknown;
+  /** Experimental tier, temporaries released with `using`. */
+  owned: (py: OwnedPy) => unknown;
+  /**
+   * Experimental tier, the same code with `x[Symbol.dispose]()` instead of
+   * `using`, for cases that dispose a temporary per item: separates the tier's
+   * own cost from V8's cost of a `using` scope.
+   */
+  ownedDispose?: (py: OwnedPy) => unknown;
+}
+
+/** Values the cases return are kept here so nothing is optimized away. */
+export let sink: unknown = undefined;
+
+/**
+ * Register one group: `raw` (baseline), `pool`, `owned`. `name` is the
+ * PyO3 bench name; `n` how many operations one iteration makes (for the
+ * report).
+ */
+export function group(name: string, n: number, trio: Trio): void {
+  const groupName = n > 1 ? `${name} x${n}` : name;
+  Deno.bench({
+    name: `${name}/raw`,
+    group: groupName,
+    baseline: true,
+    fn: () => {
+      const g = sym.PyGILState_Ensure();
+      try {
+        sink = trio.raw();
+      } finally {
+        sym.PyGILState_Release(g);
+      }
+    },
+  });
+  Deno.bench({
+    name: `${name}/pool`,
+    group: groupName,
+    fn: () => {
+      sink = P.Python.withGil((py) => trio.pool(py));
+    },
+  });
+  Deno.bench({
+    name: `${name}/owned`,
+    group: groupName,
+    fn: () => {
+      sink = O.Python.withGil((py) => trio.owned(py));
+    },
+  });
+  const od = trio.ownedDispose;
+  if (od !== undefined) {
+    Deno.bench({
+      name: `${name}/owned-dispose`,
+      group: groupName,
+      fn: () => {
+        sink = O.Python.withGil((py) => od(py));
+      },
+    });
+  }
+}
+
+/** Run `f` with the GIL held through the raw table (for setup). */
+export function rawGil<R>(f: () => R): R {
+  const g = sym.PyGILState_Ensure();
+  try {
+    return f();
+  } finally {
+    sym.PyGILState_Release(g);
+  }
+}
+
+/**
+ * Evaluate `code` once and keep the result for the life of the process: a
+ * `Py` for the tiers (bind it in each iteration) and the raw pointer (owned by
+ * that `Py`) for `raw`.
+ */
+export function keep<T extends P.PyAny = P.PyAny>(code: string, as?: P.PyTypeInfo<T>) {
+  return P.Python.withGil((py) => {
+    const obj = py.eval(code);
+    const typed = (as ? obj.downcast(as) : obj) as T;
+    const kept = P.Py.from(typed);
+    return { py: kept, ptr: kept.unsafePtr };
+  });
+}
+
+/** Run statements in a fresh module namespace and keep its globals dict. */
+export function keepModule(code: string) {
+  return P.Python.withGil((py) => {
+    const g = P.PyDict.new(py);
+    py.run(code, g);
+    const kept = P.Py.from(g);
+    return { py: kept, ptr: kept.unsafePtr };
+  });
+}
+
+const enc = new TextEncoder();
+/** A new `str` through the raw table (what `raw` does for a JS string argument). */
+export function rawStr(s: string): Ptr {
+  const b = enc.encode(s);
+  return sym.PyUnicode_DecodeUTF8(b, ssize(b.length), null)!;
+}
+
+/** An interned `str`, kept for the process (like `intern!`). */
+export function rawIntern(s: string): Ptr {
+  return sym.PyUnicode_InternFromString(enc.encode(s + "\0"))!;
+}
+
+const sizeOut = new BigInt64Array(1);
+let scratch = new Uint8Array(256);
+const dec = new TextDecoder();
+/** `str` to JS string, the minimal raw way (AsUTF8AndSize + memcpy + decode). */
+export function rawStrToJs(p: Ptr): string {
+  const data = sym.PyUnicode_AsUTF8AndSize(p, sizeOut)!;
+  const n = Number(sizeOut[0]);
+  if (scratch.length < n) scratch = new Uint8Array(n * 2);
+  if (n > 0) sym.memcpy(scratch, data, ssize(n));
+  return dec.decode(scratch.subarray(0, n));
+}
+
+/** `tp_flags` of `type(p)` through the raw table. */
+export function rawFlags(p: Ptr): number {
+  const t = sym.PyObject_Type(p)!;
+  const f = sym.PyType_GetFlags(t);
+  sym.Py_DecRef(t);
+  return f;
+}
+
+/** `isinstance(p, type)` for a builtin type through the raw table. */
+export function rawIsSubtype(p: Ptr, type: Ptr): boolean {
+  const t = sym.PyObject_Type(p)!;
+  const r = sym.PyType_IsSubtype(t, type) !== 0;
+  sym.Py_DecRef(t);
+  return r;
+}
+
+/** `type(p).__name__` through the raw table (for raw error messages). */
+const nameKey = rawGil(() => rawIntern("__name__"));
+export function rawTypeName(p: Ptr): string {
+  const t = sym.PyObject_Type(p)!;
+  const n = sym.PyObject_GetAttr(t, nameKey)!;
+  sym.Py_DecRef(t);
+  const s = rawStrToJs(n);
+  sym.Py_DecRef(n);
+  return s;
+}
+
+const outT = new BigUint64Array(1);
+const outV = new BigUint64Array(1);
+const outTb = new BigUint64Array(1);
+/**
+ * The raw floor of "a Python exception becomes a JS error": fetch, normalize,
+ * `str(value)`, a JS `Error` with that message; the exception is released.
+ */
+export function rawFetchError(): Error {
+  sym.PyErr_Fetch(outT, outV, outTb);
+  sym.PyErr_NormalizeException(outT, outV, outTb);
+  const t = Deno.UnsafePointer.create(outT[0])!;
+  const v = Deno.UnsafePointer.create(outV[0])!;
+  const tb = outTb[0] === 0n ? null : Deno.UnsafePointer.create(outTb[0]);
+  const s = sym.PyObject_Str(v)!;
+  const err = new Error(rawStrToJs(s));
+  sym.Py_DecRef(s);
+  sym.Py_DecRef(t);
+  sym.Py_DecRef(v);
+  if (tb !== null) sym.Py_DecRef(tb);
+  return err;
+}
+
+/** `[0, 1, ..., n-1]`. */
+export function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
