@@ -10,6 +10,8 @@ import { gilHeld, withGilScope } from "./gil.ts";
 import { cstr, type Ptr, type Runtime, runtime } from "./runtime.ts";
 import { ssize } from "./ssize.ts";
 import { Strong } from "./strong.ts";
+import type { PyAny } from "../types/any.ts";
+import type { Py } from "../types/py.ts";
 
 type Lazy = { message: string };
 
@@ -102,6 +104,19 @@ export class PyErr extends Error {
   }
 
   /**
+   * The exception object as a GIL-independent `Py` (a new strong reference:
+   * dispose it when done). Bind it in a scope to read `args` or attributes:
+   * `err.value.bind(py).getattr("args")`. Needs the GIL for a lazy error.
+   */
+  get value(): Py<PyAny> {
+    return withGilScope(() => {
+      const p = this.unsafeValuePtr;
+      runtime().sym.Py_IncRef(p);
+      return pyFactory!(p);
+    });
+  }
+
+  /**
    * Borrowed pointer to the exception object, materializing a lazy error.
    * Needs the GIL. The error object owns the reference.
    */
@@ -141,6 +156,12 @@ export class PyErr extends Error {
 }
 
 // ---------------------------------------------------------------------------
+
+let pyFactory: ((p: Ptr) => Py<PyAny>) | null = null;
+/** Installed by `src/types/py.ts` (breaks the import cycle): a `Py` adopting `p`. */
+export function setPyFactory(f: (p: Ptr) => Py<PyAny>): void {
+  pyFactory = f;
+}
 
 const outType = new BigUint64Array(1);
 const outValue = new BigUint64Array(1);

@@ -29,6 +29,8 @@ import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { PyAny, wrap, wrapBorrowed } from "../types/any.ts";
 import { PyCFunction } from "../types/cfunction.ts";
+import { PyDict } from "../types/dict.ts";
+import { PyTuple } from "../types/tuple.ts";
 import { KEY } from "../types/internal.ts";
 import type { PythonBase } from "../types/python.ts";
 import { tokenState } from "../types/python.ts";
@@ -39,7 +41,8 @@ export type PyArgs = Record<string, PyAny>;
 
 /**
  * A TypeScript function callable from Python: gets the bound parameters by
- * name (`*args` as a `PyTuple`, `**kwargs` as a `PyDict`, both as `PyAny`)
+ * name (`*args` is a `PyTuple` and `**kwargs` a `PyDict`: downcast them to
+ * use their methods)
  * and a token; its return value is converted with `ToPyObject`.
  */
 export type PyFunctionHandler<P extends PythonBase = PythonBase> = (
@@ -169,11 +172,11 @@ function invoke(
       sym.Py_IncRef(a);
       sym.PyTuple_SetItem(t, ssize(i), a);
     }
-    params[entry.sig.varargs] = wrap(py, t, PyAny);
+    params[entry.sig.varargs] = wrap(py, t, PyTuple);
   }
   if (entry.sig.varkw !== undefined) {
     const d = sym.PyDict_New()!;
-    const kw = wrap(py, d, PyAny);
+    const kw = wrap(py, d, PyDict);
     for (const j of bound.varkwIndexes) {
       if (
         sym.PyDict_SetItem(

@@ -5,11 +5,11 @@
  */
 
 import { BORROW } from "../core/convert.ts";
+import { setPyFactory } from "../core/err.ts";
 import { gilHeld, noGilError } from "../core/gil.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { Strong } from "../core/strong.ts";
-import type { PyAny } from "./any.ts";
-import { wrapBorrowed } from "./any.ts";
+import { PyAny, wrapBorrowed } from "./any.ts";
 import type { Ctor } from "./internal.ts";
 import type { PythonBase } from "./python.ts";
 
@@ -92,3 +92,5 @@ export class Py<T extends PyAny = PyAny> {
     this.#strong.release();
   }
 }
+
+setPyFactory((p) => Py.fromOwnedPtr(p, PyAny));

@@ -52,6 +52,8 @@ def ident(x):
     return x
 def boom(*a, **k):
     raise ValueError('boom')
+N = None
+T = True
 `;
 
 /** Assert that `fn` throws an instance of `cls` (and a message matching `msg`); return the error. */
@@ -541,7 +543,6 @@ export function defineSuite(name: "stable" | "owned", tier: TierModule): void {
         // kwargs must be a mapping with str keys
         throwsLike(() => f.call([], k(py.eval("{1: 2}"))), PyTypeError);
         // methods of builtins
-        assert.equal(k(k(PyString.new(py, "a,b")).callMethod1("split", ",")).toJs().toString(), "a,b");
         assert.deepEqual(k(k(PyString.new(py, "a,b")).callMethod1("split", ",")).toJs(), ["a", "b"]);
       })
     );
@@ -1351,11 +1352,11 @@ export function defineSuite(name: "stable" | "owned", tier: TierModule): void {
       during: "more",
       run: (py, f, k) => void k(f.lst.getItem(k(PySlice.new(py, 0, 2)))),
     },
-    { name: "py.None()", during: noneDuring(), probe: (f) => f.box.getattr("__doc__"), run: (py, _, k) => void k(py.None()) },
+    { name: "py.None()", during: noneDuring(), probe: (f) => f.g.getItem("N")!, run: (py, _, k) => void k(py.None()) },
     {
       name: "PyBool.new",
       during: noneDuring(),
-      probe: (f) => f.box.getattr("__doc__").getType().getattr("__bool__").getattr("__self__").eq(1) ? f.S : f.S,
+      probe: (f) => f.g.getItem("T")!,
       run: (py, _, k) => void k(PyBool.new(py, true)),
     },
     {
@@ -1785,10 +1786,8 @@ export function defineSuite(name: "stable" | "owned", tier: TierModule): void {
           assert.deepStrictEqual(k(py.eval(lit)).toJs(), want);
           assert.equal(k(id.call1([v, new Map([[v, [v, new Set([v])]]])])).repr(), k(py.eval(lit)).repr());
           assert.deepStrictEqual(
-            k(py.eval(lit)).extract(
-              Extract.tuple as never as (...a: unknown[]) => never,
-            ) ?? null,
-            null,
+            k(py.eval(`(${s}, ${s})`)).extract(Extract.tuple(Extract.bigint, Extract.bigint)),
+            [v, v],
           );
         }
         // the boundaries of Extract.int: ±(2^53 - 1) pass, ±2^53 overflow
@@ -2090,7 +2089,6 @@ export function defineSuite(name: "stable" | "owned", tier: TierModule): void {
           throwsLike(() => f.box.call1(f.S, f.S, Symbol("x")), PyTypeError);
         });
       }
-      assert.equal(f.S.refCnt(), f.S.refCnt());
     });
     assert.equal(count(), before, "no reference leaked or lost");
     for (let i = 0; i < 3; i++) {
