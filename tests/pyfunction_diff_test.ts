@@ -153,7 +153,10 @@ for (const tier of TIERS) {
         const name = `s${String(i).padStart(2, "0")}`;
         py.run(`def ${name}${sig}:\n    return _desc(${name}, locals())\n`, g);
         py.run(`_PARAMS[${JSON.stringify(name)}] = _params(${name})`, g);
-        const info = g.getItem("_PARAMS")!.getItem(name).toJs() as [string, string][];
+        const info = g.getItem("_PARAMS")!.getItem(name).toJs() as [
+          string,
+          string,
+        ][];
         const f = api.pyfunction(py, `${name}${sig}`, (params, hpy) => {
           if (!(hpy instanceof tier.Python)) return "WRONG TOKEN CLASS";
           if (Object.keys(params).length !== info.length) {
@@ -167,7 +170,9 @@ for (const tier of TIERS) {
               const items: [string, string][] = [];
               for (const k of v) items.push([k.str(), v.getItem(k).repr()]);
               items.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
-              out.push(`**${pname}=${items.map(([k, r]) => `${k}=${r}`).join(",")}`);
+              out.push(
+                `**${pname}=${items.map(([k, r]) => `${k}=${r}`).join(",")}`,
+              );
             } else out.push(`${pname}=${v.repr()}`);
           }
           return out.join("|");
@@ -193,7 +198,10 @@ for (const tier of TIERS) {
     assert.equal(mismatches.length, 0);
     assert.ok(SIGNATURES.length >= 20);
     assert.ok(total >= 500, `only ${total} call shapes`);
-    assert.ok(ok >= 150 && err >= 150, `ok=${ok} err=${err}: both outcomes must be well covered`);
+    assert.ok(
+      ok >= 150 && err >= 150,
+      `ok=${ok} err=${err}: both outcomes must be well covered`,
+    );
   });
 }
 
@@ -205,11 +213,22 @@ Deno.test("pyfunction differential: a wrong description is caught", () => {
   const mismatches = tier.withGil((py) => {
     const g = api.PyDict.new(py);
     py.run(HARNESS, g);
-    py.run(`def t0(a, b=2):\n    return _desc(t0, locals())\n_PARAMS["t0"] = _params(t0)`, g);
+    py.run(
+      `def t0(a, b=2):\n    return _desc(t0, locals())\n_PARAMS["t0"] = _params(t0)`,
+      g,
+    );
     const ts = api.PyDict.new(py);
-    ts.setItem("t0", api.pyfunction(py, "t0(a, b=3)", ({ a, b }) => `a=${a.repr()}|b=${b.repr()}`));
+    ts.setItem(
+      "t0",
+      api.pyfunction(
+        py,
+        "t0(a, b=3)",
+        ({ a, b }) => `a=${a.repr()}|b=${b.repr()}`,
+      ),
+    );
     g.setItem("_ts", ts);
-    return py.eval(`_differential(["t0"], _ts, 20, 1)["mismatches"]`, g).toJs() as unknown[];
+    return py.eval(`_differential(["t0"], _ts, 20, 1)["mismatches"]`, g)
+      .toJs() as unknown[];
   });
   assert.ok(mismatches.length > 0);
 });

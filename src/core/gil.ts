@@ -228,7 +228,7 @@ export function deadMessage(dead: Dead): string {
       return "This Python object was released: its Python.withGil scope ended. " +
         "Keep it past the scope with obj.unbind() (a Py<T>), then py-bind it again with p.bind(py).";
     case Dead.Moved:
-      return "This Python object was moved into a Py by unbind(): use the Py (p.bind(py)) instead.";
+      return "This Python object was released: its reference was moved into a Py by unbind(). Use the Py (p.bind(py)) instead.";
     default:
       return "This Python object is not usable.";
   }

@@ -71,7 +71,10 @@ export function wrap<T extends PyAny>(
   cls: Ctor<T>,
 ): T {
   if (ptr === null) throw fetchError();
-  return new cls(KEY, tokenState(py).tier.adopt(ptr), py);
+  const ref = tokenState(py).tier.adopt(ptr);
+  // Most results are plain PyAny: a constant class here lets V8 inline the
+  // allocation instead of a generic construct (measured ~10 ns per object).
+  return (cls === PyAny ? new PyAny(KEY, ref, py) : new cls(KEY, ref, py)) as T;
 }
 
 /** Internal: the same for a borrowed reference (increfs first). */
@@ -81,8 +84,10 @@ export function wrapBorrowed<T extends PyAny>(
   cls: Ctor<T>,
 ): T {
   if (ptr === null) throw fetchError();
+  const tier = tokenState(py).tier; // check the token before taking a reference
   runtime().sym.Py_IncRef(ptr);
-  return new cls(KEY, tokenState(py).tier.adopt(ptr), py);
+  const ref = tier.adopt(ptr);
+  return (cls === PyAny ? new PyAny(KEY, ref, py) : new cls(KEY, ref, py)) as T;
 }
 
 /** Internal: a new tuple of converted arguments. */
@@ -226,6 +231,7 @@ export class PyAny {
    * the reference (use `py.withPool` to release temporaries early).
    */
   [Symbol.dispose](): void {
+    if (this.#ref.ptr === null) return; // already released (disposed, moved, or its scope/pool ended)
     tokenState(this.#py).tier.dispose(this.#ref);
   }
 
@@ -576,39 +582,40 @@ export class PyAny {
    * experimental tier to release items as you go).
    */
   [Symbol.iterator](): Iterator<PyAny> {
-    const it = runtime().sym.PyObject_GetIter(this.unsafePtr);
-    if (it === null) throw fetchError();
-    return new ItemIterator(this.#py, it);
+    // The Python iterator is owned like any result (by the pool, or by the
+    // scope in the experimental tier), so an abandoned loop cannot leak it;
+    // exhaustion, an error and `return()` (break) dispose it at once.
+    return new ItemIterator(this.iter());
   }
 }
 
-/** A JS iterator over a Python iterator pointer (which it owns). */
+/** A JS iterator over a tier-owned Python iterator. */
 class ItemIterator implements Iterator<PyAny> {
-  #py: PythonBase;
-  #it: Ptr | null;
-  constructor(py: PythonBase, it: Ptr) {
-    this.#py = py;
+  #it: PyIterator | null;
+  constructor(it: PyIterator) {
     this.#it = it;
   }
   next(): IteratorResult<PyAny> {
     const it = this.#it;
     if (it === null) return { done: true, value: undefined };
-    if (!gilHeld) throw noGilError();
-    const sym = runtime().sym;
-    const item = sym.PyIter_Next(it);
-    if (item === null) {
-      this.#it = null;
-      sym.Py_DecRef(it);
-      if (sym.PyErr_Occurred() !== null) throw fetchError();
+    let item: PyAny | undefined;
+    try {
+      item = it.nextItem(); // throws if released or used without the GIL
+    } catch (e) {
+      this.return();
+      throw e;
+    }
+    if (item === undefined) {
+      this.return();
       return { done: true, value: undefined };
     }
-    return { done: false, value: wrap(this.#py, item, PyAny) };
+    return { done: false, value: item };
   }
   return(): IteratorResult<PyAny> {
     const it = this.#it;
     if (it !== null) {
       this.#it = null;
-      if (gilHeld) runtime().sym.Py_DecRef(it);
+      it[Symbol.dispose]();
     }
     return { done: true, value: undefined };
   }

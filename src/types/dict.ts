@@ -10,7 +10,7 @@ import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { PyAny, wrap, wrapBorrowed } from "./any.ts";
 import { PyList } from "./list.ts";
-import type { PythonBase } from "./python.ts";
+import { type PythonBase, tokenState } from "./python.ts";
 
 /**
  * Python's `dict`. Unlike `PyAny.getItem`, which raises `KeyError`,
@@ -34,6 +34,7 @@ export class PyDict extends PyAny {
 
   /** A new empty dict. */
   static new(py: PythonBase): PyDict {
+    tokenState(py);
     return wrap(py, runtime().sym.PyDict_New(), PyDict);
   }
 
@@ -45,6 +46,7 @@ export class PyDict extends PyAny {
       | Record<string, unknown>
       | Iterable<readonly [unknown, unknown]>,
   ): PyDict {
+    tokenState(py);
     const src = entries instanceof Map || !(Symbol.iterator in entries)
       ? entries
       : new Map(entries as Iterable<readonly [unknown, unknown]>);

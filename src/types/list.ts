@@ -9,7 +9,7 @@ import { fetchError } from "../core/err.ts";
 import { runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { PyAny, wrap, wrapBorrowed } from "./any.ts";
-import type { PythonBase } from "./python.ts";
+import { type PythonBase, tokenState } from "./python.ts";
 import { PyTuple } from "./tuple.ts";
 
 /**
@@ -36,6 +36,7 @@ export class PyList extends PyAny {
 
   /** A new list of converted elements (empty when omitted). */
   static new(py: PythonBase, elements: Iterable<unknown> = []): PyList {
+    tokenState(py);
     return wrap(
       py,
       toPy(Array.isArray(elements) ? elements : [...elements], py),

@@ -10,7 +10,7 @@ import { cstr, FILE_INPUT, runtime } from "../core/runtime.ts";
 import { PyAny, wrap, wrapBorrowed } from "./any.ts";
 import type { PyCFunction } from "./cfunction.ts";
 import { PyDict } from "./dict.ts";
-import type { PythonBase } from "./python.ts";
+import { type PythonBase, tokenState } from "./python.ts";
 
 /**
  * A Python module.
@@ -34,6 +34,7 @@ export class PyModule extends PyAny {
   }
   /** A new empty module named `name` (not added to `sys.modules`). */
   static new(py: PythonBase, name: string): PyModule {
+    tokenState(py);
     const sym = runtime().sym;
     const n = strToPy(name);
     const m = sym.PyModule_NewObject(n);
@@ -50,6 +51,7 @@ export class PyModule extends PyAny {
     fileName: string,
     moduleName: string,
   ): PyModule {
+    tokenState(py);
     const sym = runtime().sym;
     const co = sym.Py_CompileString(cstr(code), cstr(fileName), FILE_INPUT);
     if (co === null) throw fetchError();

@@ -8,6 +8,7 @@ import { BORROW } from "../core/convert.ts";
 import { setPyFactory } from "../core/err.ts";
 import { gilHeld, noGilError } from "../core/gil.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
+import { ssize } from "../core/ssize.ts";
 import { Strong } from "../core/strong.ts";
 import { PyAny, wrapBorrowed } from "./any.ts";
 import type { Ctor } from "./internal.ts";
@@ -82,9 +83,12 @@ export class Py<T extends PyAny = PyAny> {
     return new Py(p, this.#cls);
   }
 
-  /** The reference count of the object. */
+  /** The reference count of the object (read directly: no temporary reference is taken). */
   refCnt(py: PythonBase): number {
-    return this.bind(py).refCnt() - 1;
+    void py;
+    const lo = new Uint32Array(2);
+    runtime().sym.memcpy(lo, this.unsafePtr, ssize(8));
+    return lo[0] + lo[1] * 4294967296;
   }
 
   /** Release the reference (takes the GIL if needed). Idempotent. */

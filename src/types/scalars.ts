@@ -24,7 +24,7 @@ import { PyTypeError } from "../core/exceptions.ts";
 import { runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { PyAny, wrap, wrapBorrowed } from "./any.ts";
-import type { PythonBase } from "./python.ts";
+import { type PythonBase, tokenState } from "./python.ts";
 
 /**
  * Python's `str`.
@@ -44,10 +44,12 @@ export class PyString extends PyAny {
   }
   /** A new `str` (lone surrogates are kept). */
   static new(py: PythonBase, value: string): PyString {
+    tokenState(py);
     return wrap(py, strToPy(value), PyString);
   }
   /** An interned `str` (PyO3's `PyString::intern`). */
   static intern(py: PythonBase, value: string): PyString {
+    tokenState(py);
     return wrap(
       py,
       runtime().sym.PyUnicode_InternFromString(
@@ -80,6 +82,7 @@ export class PyBytes extends PyAny {
   }
   /** New `bytes` holding a copy of `data`. */
   static new(py: PythonBase, data: Uint8Array): PyBytes {
+    tokenState(py);
     return wrap(py, bytesToPy(data), PyBytes);
   }
   /** A copy of the contents. */
@@ -107,6 +110,7 @@ export class PyByteArray extends PyAny {
   }
   /** A new `bytearray` holding a copy of `data`. */
   static new(py: PythonBase, data: Uint8Array): PyByteArray {
+    tokenState(py);
     return wrap(
       py,
       runtime().sym.PyByteArray_FromStringAndSize(
@@ -140,6 +144,7 @@ export class PyInt extends PyAny {
   }
   /** A new `int` from an integer number or a bigint. */
   static new(py: PythonBase, value: number | bigint): PyInt {
+    tokenState(py);
     if (typeof value === "number" && !Number.isInteger(value)) {
       throw PyTypeError.newErr(
         `PyInt.new: ${value} is not an integer (use PyFloat.new)`,
@@ -171,6 +176,7 @@ export class PyFloat extends PyAny {
   }
   /** A new `float` (always a float, even for integral values). */
   static new(py: PythonBase, value: number): PyFloat {
+    tokenState(py);
     return wrap(py, runtime().sym.PyFloat_FromDouble(value), PyFloat);
   }
   /** The value. */
@@ -196,6 +202,7 @@ export class PyBool extends PyAny {
   }
   /** `True` or `False`. */
   static new(py: PythonBase, value: boolean): PyBool {
+    tokenState(py);
     return wrapBorrowed(py, value ? runtime().true_ : runtime().false_, PyBool);
   }
   /** The value. */

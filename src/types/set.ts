@@ -8,7 +8,7 @@ import { isSubtype, toPy } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { PyAny, wrap } from "./any.ts";
-import type { PythonBase } from "./python.ts";
+import { type PythonBase, tokenState } from "./python.ts";
 
 function fromItems(
   py: PythonBase,
@@ -52,6 +52,7 @@ export class PySet extends PyAny {
   }
   /** A new set of converted items. */
   static new(py: PythonBase, items: Iterable<unknown> = []): PySet {
+    tokenState(py);
     return wrap(py, fromItems(py, items, false), PySet);
   }
   /** `self.add(key)`. */
@@ -105,6 +106,7 @@ export class PyFrozenSet extends PyAny {
   }
   /** A new frozenset of converted items. */
   static new(py: PythonBase, items: Iterable<unknown> = []): PyFrozenSet {
+    tokenState(py);
     return wrap(py, fromItems(py, items, true), PyFrozenSet);
   }
   /** `key in self`. */

@@ -7,7 +7,7 @@
 import { isSubtype, toPy } from "../core/convert.ts";
 import { runtime } from "../core/runtime.ts";
 import { PyAny, wrap } from "./any.ts";
-import type { PythonBase } from "./python.ts";
+import { type PythonBase, tokenState } from "./python.ts";
 
 /**
  * Python's `slice`; `null`/`undefined` bounds mean "omitted".
@@ -32,6 +32,7 @@ export class PySlice extends PyAny {
     stop?: number | bigint | null,
     step?: number | bigint | null,
   ): PySlice {
+    tokenState(py);
     const sym = runtime().sym;
     const a = toPy(start, py);
     const b = toPy(stop, py);

@@ -9,7 +9,7 @@ import { runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { PyAny, wrap, wrapBorrowed } from "./any.ts";
 import { PyList } from "./list.ts";
-import type { PythonBase } from "./python.ts";
+import { type PythonBase, tokenState } from "./python.ts";
 
 /**
  * Python's `tuple`.
@@ -31,6 +31,7 @@ export class PyTuple extends PyAny {
 
   /** A new tuple of converted elements. */
   static new(py: PythonBase, elements: Iterable<unknown> = []): PyTuple {
+    tokenState(py);
     const sym = runtime().sym;
     const list = toPy(Array.isArray(elements) ? elements : [...elements], py);
     const t = sym.PyList_AsTuple(list);
@@ -40,6 +41,7 @@ export class PyTuple extends PyAny {
 
   /** The empty tuple. */
   static empty(py: PythonBase): PyTuple {
+    tokenState(py);
     return wrap(py, runtime().sym.PyTuple_New(ssize(0)), PyTuple);
   }
 

@@ -1,0 +1,98 @@
+/**
+ * PyO3's `bench_frompyobject.rs`: a `list` via downcast and via extract, and
+ * the failures on a `str`; 1,000 per iteration.
+ *
+ * @module
+ */
+
+import { group, keep, P, type Ptr, rawFlags, rawTypeName } from "./_common.ts";
+
+const { Extract, PyList } = P;
+const N = 1000;
+const LIST = 1 << 25, TUPLE = 1 << 26, UNICODE = 1 << 28;
+
+const list = keep("[]");
+const str = keep(`"foobar"`);
+const asInts = Extract.list(Extract.int);
+
+function fails(f: () => unknown): number {
+  let n = 0;
+  for (let i = 0; i < N; i++) {
+    try {
+      f();
+    } catch {
+      n++;
+    }
+  }
+  if (n !== N) throw new Error("expected every call to fail");
+  return n;
+}
+
+function rawDowncastList(p: Ptr): Ptr {
+  if ((rawFlags(p) & LIST) === 0) {
+    throw new TypeError(`'${rawTypeName(p)}' object cannot be converted to 'PyList'`);
+  }
+  return p;
+}
+
+/** What `Extract.list(e)` checks before reading items (the list here is empty). */
+function rawExtractList(p: Ptr): number[] {
+  const f = rawFlags(p);
+  if ((f & (LIST | TUPLE)) === 0) {
+    if (f & UNICODE) throw new TypeError("Can't extract `str` to `Vec`");
+    throw new TypeError(`'${rawTypeName(p)}' object cannot be converted to 'PySequence'`);
+  }
+  return [];
+}
+
+group("list_via_downcast", N, {
+  raw: () => {
+    for (let i = 0; i < N; i++) rawDowncastList(list.ptr);
+  },
+  pool: (py) => {
+    const o = list.py.bind(py);
+    for (let i = 0; i < N; i++) o.downcast(PyList);
+  },
+  owned: (py) => {
+    using o = list.py.bind(py);
+    for (let i = 0; i < N; i++) o.downcast(PyList);
+  },
+});
+
+group("list_via_extract", N, {
+  raw: () => {
+    for (let i = 0; i < N; i++) rawExtractList(list.ptr);
+  },
+  pool: (py) => {
+    const o = list.py.bind(py);
+    for (let i = 0; i < N; i++) o.extract(asInts);
+  },
+  owned: (py) => {
+    using o = list.py.bind(py);
+    for (let i = 0; i < N; i++) o.extract(asInts);
+  },
+});
+
+group("not_a_list_via_downcast", N, {
+  raw: () => fails(() => rawDowncastList(str.ptr)),
+  pool: (py) => {
+    const o = str.py.bind(py);
+    return fails(() => o.downcast(PyList));
+  },
+  owned: (py) => {
+    using o = str.py.bind(py);
+    return fails(() => o.downcast(PyList));
+  },
+});
+
+group("not_a_list_via_extract", N, {
+  raw: () => fails(() => rawExtractList(str.ptr)),
+  pool: (py) => {
+    const o = str.py.bind(py);
+    return fails(() => o.extract(asInts));
+  },
+  owned: (py) => {
+    using o = str.py.bind(py);
+    return fails(() => o.extract(asInts));
+  },
+});

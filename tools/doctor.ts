@@ -1,0 +1,110 @@
+/**
+ * `deno task doctor`: what pyembed finds on this machine, and with which
+ * permissions.
+ *
+ * Prints the Deno permissions granted (ffi, env, read, run, each queried, never
+ * prompted for), then the discovered CPython: library path and the source that
+ * found it, version, `sys.prefix`, the site-packages directories on
+ * `sys.path`, and whether numpy imports (and its version). When no CPython can
+ * be loaded it prints the discovery error, which names what was tried and how
+ * to fix it, and exits with status 1.
+ *
+ * ```sh
+ * deno task doctor
+ * PYTHON_LIBRARY=/path/to/libpython3.12.so deno task doctor
+ * ```
+ *
+ * @module
+ */
+
+import { Extract, Python } from "../mod.ts";
+import { initialize } from "../src/core/runtime.ts";
+import { SYSTEM_LIBRARY_DIRS } from "../src/ffi/library.ts";
+
+type Query = [label: string, desc: Deno.PermissionDescriptor];
+
+const PERMISSIONS: [
+  name: string,
+  all: Deno.PermissionDescriptor,
+  scoped: Query[],
+][] = [
+  ["ffi", { name: "ffi" }, []],
+  ["env", { name: "env" }, [
+    ["PYTHON_LIBRARY", { name: "env", variable: "PYTHON_LIBRARY" }],
+    ["VIRTUAL_ENV", { name: "env", variable: "VIRTUAL_ENV" }],
+    ["PYEMBED_DEBUG", { name: "env", variable: "PYEMBED_DEBUG" }],
+  ]],
+  [
+    "read",
+    { name: "read" },
+    SYSTEM_LIBRARY_DIRS.map((d): Query => [d, { name: "read", path: d }]),
+  ],
+  ["run", { name: "run" }, [["python3", { name: "run", command: "python3" }]]],
+];
+
+const row = (label: string, value: string) =>
+  console.log(`  ${label.padEnd(14)} ${value}`);
+const state = (desc: Deno.PermissionDescriptor) =>
+  Deno.permissions.querySync(desc).state;
+
+console.log("pyembed doctor");
+row("deno", `${Deno.version.deno} (${Deno.build.os} ${Deno.build.arch})`);
+
+console.log("Permissions");
+for (const [name, all, scoped] of PERMISSIONS) {
+  if (state(all) === "granted") {
+    row(name, "granted");
+    continue;
+  }
+  const yes = scoped.filter(([, d]) => state(d) === "granted").map(([l]) => l);
+  const no = scoped.filter(([, d]) => state(d) !== "granted").map(([l]) => l);
+  row(
+    name,
+    yes.length === 0
+      ? "not granted"
+      : `granted for ${yes.join(", ")}${
+        no.length ? `; not for ${no.join(", ")}` : ""
+      }`,
+  );
+}
+for (const variable of ["PYTHON_LIBRARY", "VIRTUAL_ENV"]) {
+  if (state({ name: "env", variable }) === "granted") {
+    row(variable, Deno.env.get(variable) ?? "(not set)");
+  }
+}
+
+let source: string;
+try {
+  source = initialize().source;
+} catch (e) {
+  console.log("Python");
+  console.log("  not found:");
+  console.log(
+    (e as Error).message.split("\n").map((l) => `    ${l}`).join("\n"),
+  );
+  Deno.exit(1);
+}
+
+console.log("Python");
+row("library", Python.libraryPath);
+row("found by", source);
+row("version", Python.version.full.replace(/\s+/g, " "));
+Python.withGil((py) => {
+  const sys = py.import("sys");
+  row("sys.prefix", sys.getattr("prefix").extract(Extract.str));
+  const sitePackages = sys.getattr("path").extract(Extract.list(Extract.str))
+    .filter((p) => /(site|dist)-packages$/.test(p));
+  row(
+    "site-packages",
+    sitePackages.length
+      ? sitePackages.join("\n" + " ".repeat(17))
+      : "(none on sys.path)",
+  );
+  let numpy: string;
+  try {
+    numpy = py.import("numpy").getattr("__version__").extract(Extract.str);
+  } catch (e) {
+    numpy = `not importable (${(e as Error).message.split("\n")[0]})`;
+  }
+  row("numpy", numpy);
+});
