@@ -526,7 +526,6 @@ export function measureFastpath(): FastpathRow[] {
       setup();
       const rows: FastpathRow[] = [];
       for (const c of cases) {
-        if (Deno.env.get("FASTPATH_DEBUG")) console.error(c.name);
         const shapeNs = timeIt(c.shape);
         const raw = timeIt(c.run, c.undo);
         const callNs = Math.max(0, raw - (c.extra?.() ?? 0));

@@ -170,7 +170,7 @@ if (import.meta.main) {
   }
   const rows = measureMemory();
   console.log(memoryTable(rows));
-  const flat = rows.filter((r) => r.variant.startsWith("owned, with") || r.variant.startsWith("pool, with "));
+  const flat = rows.filter((r) => r.variant === "owned, with `using`" || r.variant === "pool, with `py.withPool`");
   const ok = flat.every((r) => r.rssMb < 2);
   console.log(
     `\ntarget (owned with using, pool with withPool: RSS grows < 2 MB): ${ok ? "met" : "NOT met"}`,

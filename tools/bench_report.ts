@@ -20,7 +20,7 @@
  */
 
 import { fastpathTable, measureFastpath, SLOW_NS } from "../bench/_fastpath.ts";
-import { Python } from "../mod.ts";
+import { Extract, Python } from "../mod.ts";
 
 const START = "<!-- bench:start -->";
 const END = "<!-- bench:end -->";
@@ -31,7 +31,7 @@ const BENCH_DIR = new URL("../bench/", import.meta.url);
 export const BENCH_PERMISSIONS = [
   "--allow-ffi",
   "--allow-env=PYTHON_LIBRARY,VIRTUAL_ENV,PYEMBED_DEBUG",
-  "--allow-read",
+  "--allow-read=/usr/lib,/usr/lib64,/usr/local/lib,/opt/homebrew/lib",
   "--allow-run=python3",
 ];
 
@@ -159,14 +159,18 @@ export function casesTable(rows: CaseRow[]): string {
   return out.join("\n");
 }
 
+/**
+ * CPU model and cores. Deno needs `--allow-all` to read `/proc/cpuinfo`, so
+ * the embedded interpreter reads it (its file access is outside Deno's
+ * sandbox, as the README says of FFI).
+ */
 function machine(): string {
-  let cpu = "unknown CPU";
-  try {
-    const info = Deno.readTextFileSync("/proc/cpuinfo");
-    cpu = /^model name\s*:\s*(.*)$/m.exec(info)?.[1]?.trim() ?? cpu;
-  } catch {
-    // not Linux, or no read permission
-  }
+  const cpu = Python.withGil((py) =>
+    py.eval(
+      "next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), None) " +
+        "if __import__('os').path.exists('/proc/cpuinfo') else __import__('platform').processor() or None",
+    ).extract(Extract.optional(Extract.str))
+  ) ?? "unknown CPU";
   return `${cpu}, ${navigator.hardwareConcurrency} cores, ${Deno.build.os}/${Deno.build.arch}`;
 }
 
