@@ -110,7 +110,14 @@ export function group(name: string, n: number, trio: Trio): void {
 // because it was the first one measured.
 {
   let k = 0;
-  const cbs = [() => k++, () => (k += 2), () => (k += 3), () => (k += 4), () => (k += 5), (x: unknown) => x];
+  const cbs = [
+    () => k++,
+    () => (k += 2),
+    () => (k += 3),
+    () => (k += 4),
+    () => (k += 5),
+    (x: unknown) => x,
+  ];
   for (let i = 0; i < 200; i++) {
     for (const cb of cbs) {
       P.Python.withGil(cb);
@@ -134,7 +141,10 @@ export function rawGil<R>(f: () => R): R {
  * `Py` for the tiers (bind it in each iteration) and the raw pointer (owned by
  * that `Py`) for `raw`.
  */
-export function keep<T extends P.PyAny = P.PyAny>(code: string, as?: P.PyTypeInfo<T>) {
+export function keep<T extends P.PyAny = P.PyAny>(
+  code: string,
+  as?: P.PyTypeInfo<T>,
+) {
   return P.Python.withGil((py) => {
     const obj = py.eval(code);
     const typed = (as ? obj.downcast(as) : obj) as T;
@@ -154,10 +164,14 @@ export function keepModule(code: string) {
 }
 
 const enc = new TextEncoder();
-/** A new `str` through the raw table (what `raw` does for a JS string argument). */
+let strScratch = new Uint8Array(1024);
+/** A new `str` through the raw table (what `raw` does for a JS string argument: UTF-8 into a scratch buffer). */
 export function rawStr(s: string): Ptr {
-  const b = enc.encode(s);
-  return sym.PyUnicode_DecodeUTF8(b, ssize(b.length), null)!;
+  if (strScratch.length < s.length * 3) {
+    strScratch = new Uint8Array(s.length * 3);
+  }
+  const { written } = enc.encodeInto(s, strScratch);
+  return sym.PyUnicode_DecodeUTF8(strScratch, ssize(written), null)!;
 }
 
 /** An interned `str`, kept for the process (like `intern!`). */

@@ -5,9 +5,30 @@
  * @module
  */
 
-import { group, keep, P, type Ptr, rawFlags, rawIsSubtype, rt, sym } from "./_common.ts";
+import {
+  group,
+  keep,
+  P,
+  type Ptr,
+  rawFlags,
+  rawIsSubtype,
+  rt,
+  sym,
+} from "./_common.ts";
 
-const { PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple } = P;
+const {
+  PyBool,
+  PyByteArray,
+  PyBytes,
+  PyDict,
+  PyFloat,
+  PyFrozenSet,
+  PyInt,
+  PyList,
+  PySet,
+  PyString,
+  PyTuple,
+} = P;
 
 const enum Kind {
   None,
@@ -26,7 +47,12 @@ const enum Kind {
 }
 
 // Py_TPFLAGS_*_SUBCLASS bits.
-const LONG = 1 << 24, LIST = 1 << 25, TUPLE = 1 << 26, BYTES = 1 << 27, UNICODE = 1 << 28, DICT = 1 << 29;
+const LONG = 1 << 24,
+  LIST = 1 << 25,
+  TUPLE = 1 << 26,
+  BYTES = 1 << 27,
+  UNICODE = 1 << 28,
+  DICT = 1 << 29;
 
 /** Each check on its own, as `is_instance_of::<T>()` does. */
 function rawFind(p: Ptr): Kind {
@@ -94,7 +120,9 @@ function find(obj: P.PyAny): Kind {
     raw: () => {
       const out: Ptr[] = [];
       const it = sym.PyObject_GetIter(list.ptr)!;
-      for (let x = sym.PyIter_Next(it); x !== null; x = sym.PyIter_Next(it)) out.push(x);
+      for (let x = sym.PyIter_Next(it); x !== null; x = sym.PyIter_Next(it)) {
+        out.push(x);
+      }
       sym.Py_DecRef(it);
       for (const x of out) sym.Py_DecRef(x); // the Vec is dropped
       return out.length;

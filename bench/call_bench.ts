@@ -8,7 +8,16 @@
  * @module
  */
 
-import { group, keepModule, P, rawIntern, rawGil, rawStr, ssize, sym } from "./_common.ts";
+import {
+  group,
+  keepModule,
+  P,
+  rawGil,
+  rawIntern,
+  rawStr,
+  ssize,
+  sym,
+} from "./_common.ts";
 
 const N = 1000;
 const mod = keepModule(`
@@ -44,7 +53,9 @@ function rawArgs(): Deno.PointerObject {
 
 group("call_0", N, {
   raw: () => {
-    for (let i = 0; i < N; i++) sym.Py_DecRef(sym.PyObject_CallObject(foo.ptr, null));
+    for (let i = 0; i < N; i++) {
+      sym.Py_DecRef(sym.PyObject_CallObject(foo.ptr, null));
+    }
   },
   pool: (py) => {
     const f = foo.py.bind(py);
@@ -164,7 +175,9 @@ group("call_method_1", N, {
   },
   ownedDispose: (py) => {
     const o = obj.py.bind(py);
-    for (let i = 0; i < N; i++) o.callMethod1("foo", 1, "s", 1.23)[Symbol.dispose]();
+    for (let i = 0; i < N; i++) {
+      o.callMethod1("foo", 1, "s", 1.23)[Symbol.dispose]();
+    }
     o[Symbol.dispose]();
   },
 });

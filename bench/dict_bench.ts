@@ -99,7 +99,9 @@ const { Extract, PyDict } = P;
     },
     pool: (py) => {
       let sum = 0;
-      for (const [k] of dict.py.bind(py).entries()) sum += k.extract(Extract.int);
+      for (const [k] of dict.py.bind(py).entries()) {
+        sum += k.extract(Extract.int);
+      }
       return sum;
     },
     owned: (py) => {

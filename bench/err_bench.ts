@@ -13,12 +13,23 @@
  */
 
 import { fetchError, restoreError } from "../src/core/err.ts";
-import { group, keepModule, P, rawFetchError, rawGil, rawIntern, rt, sym } from "./_common.ts";
+import {
+  group,
+  keepModule,
+  P,
+  rawFetchError,
+  rawGil,
+  rawIntern,
+  rt,
+  sym,
+} from "./_common.ts";
 
 const N = 100;
 const MESSAGE = "some exception message";
 const msgC = new TextEncoder().encode(MESSAGE + "\0");
-const valueError = rawGil(() => sym.PyDict_GetItemWithError(rt.builtins, rawIntern("ValueError"))!);
+const valueError = rawGil(() =>
+  sym.PyDict_GetItemWithError(rt.builtins, rawIntern("ValueError"))!
+);
 
 group("err_new_restore_and_fetch", N, {
   raw: () => {

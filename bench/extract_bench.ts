@@ -8,7 +8,19 @@
  * @module
  */
 
-import { group, keep, P, type Ptr, rawFetchError, rawFlags, rawIsSubtype, rawStrToJs, rawTypeName, rt, sym } from "./_common.ts";
+import {
+  group,
+  keep,
+  P,
+  type Ptr,
+  rawFetchError,
+  rawFlags,
+  rawIsSubtype,
+  rawStrToJs,
+  rawTypeName,
+  rt,
+  sym,
+} from "./_common.ts";
 
 const { Extract, PyFloat, PyInt, PyString } = P;
 const N = 1000;
@@ -20,7 +32,9 @@ const float = keep("23.42");
 const dict = keep("{}");
 
 function rawDowncastError(p: Ptr, target: string): Error {
-  return new TypeError(`'${rawTypeName(p)}' object cannot be converted to '${target}'`);
+  return new TypeError(
+    `'${rawTypeName(p)}' object cannot be converted to '${target}'`,
+  );
 }
 
 /** Count the failures of `f` (each must throw). */
@@ -160,7 +174,9 @@ group("extract_int_downcast_success", N, {
   raw: () => {
     let n = 0;
     for (let i = 0; i < N; i++) {
-      if ((rawFlags(int.ptr) & LONG) === 0) throw rawDowncastError(int.ptr, "PyInt");
+      if ((rawFlags(int.ptr) & LONG) === 0) {
+        throw rawDowncastError(int.ptr, "PyInt");
+      }
       n += sym.PyLong_AsDouble(int.ptr);
     }
     return n;
@@ -182,7 +198,9 @@ group("extract_int_downcast_success", N, {
 group("extract_int_downcast_fail", N, {
   raw: () =>
     fails(() => {
-      if ((rawFlags(dict.ptr) & LONG) === 0) throw rawDowncastError(dict.ptr, "PyInt");
+      if ((rawFlags(dict.ptr) & LONG) === 0) {
+        throw rawDowncastError(dict.ptr, "PyInt");
+      }
     }),
   pool: (py) => {
     const d = dict.py.bind(py);
@@ -238,7 +256,9 @@ group("extract_float_downcast_success", N, {
   raw: () => {
     let n = 0;
     for (let i = 0; i < N; i++) {
-      if (!rawIsSubtype(float.ptr, rt.types.float)) throw rawDowncastError(float.ptr, "PyFloat");
+      if (!rawIsSubtype(float.ptr, rt.types.float)) {
+        throw rawDowncastError(float.ptr, "PyFloat");
+      }
       n += sym.PyFloat_AsDouble(float.ptr);
     }
     return n;
@@ -260,7 +280,9 @@ group("extract_float_downcast_success", N, {
 group("extract_float_downcast_fail", N, {
   raw: () =>
     fails(() => {
-      if (!rawIsSubtype(dict.ptr, rt.types.float)) throw rawDowncastError(dict.ptr, "PyFloat");
+      if (!rawIsSubtype(dict.ptr, rt.types.float)) {
+        throw rawDowncastError(dict.ptr, "PyFloat");
+      }
     }),
   pool: (py) => {
     const d = dict.py.bind(py);

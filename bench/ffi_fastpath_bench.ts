@@ -10,17 +10,29 @@
  */
 
 import { Python } from "../mod.ts";
-import { type Case, fastpathTable, makeCases, measureFastpath, SLOW_NS } from "./_fastpath.ts";
+import {
+  type Case,
+  fastpathTable,
+  makeCases,
+  measureFastpath,
+  SLOW_NS,
+} from "./_fastpath.ts";
 
 if (import.meta.main) {
   const rows = measureFastpath();
   console.log(fastpathTable(rows));
   const slow = rows.filter((r) => !r.fast && !r.reference);
   if (slow.length > 0) {
-    console.log(`\nslow path (>= ${SLOW_NS} ns of FFI cost): ${slow.map((r) => r.name).join(", ")}`);
+    console.log(
+      `\nslow path (>= ${SLOW_NS} ns of FFI cost): ${
+        slow.map((r) => r.name).join(", ")
+      }`,
+    );
     Deno.exit(1);
   }
-  console.log(`\nevery hot symbol is on the fast path (signature cost < ${SLOW_NS} ns)`);
+  console.log(
+    `\nevery hot symbol is on the fast path (signature cost < ${SLOW_NS} ns)`,
+  );
 } else {
   // deno bench: one group per symbol, 1,000 calls per iteration, real call vs signature twin.
   let ctx: ReturnType<typeof makeCases> | null = null;

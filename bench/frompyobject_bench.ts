@@ -5,7 +5,15 @@
  * @module
  */
 
-import { group, keep, P, type Ptr, rawFlags, rawTypeName } from "./_common.ts";
+import {
+  group,
+  keep,
+  P,
+  type Ptr,
+  rawFlags,
+  rawTypeName,
+  sym,
+} from "./_common.ts";
 
 const { Extract, PyList } = P;
 const N = 1000;
@@ -30,19 +38,31 @@ function fails(f: () => unknown): number {
 
 function rawDowncastList(p: Ptr): Ptr {
   if ((rawFlags(p) & LIST) === 0) {
-    throw new TypeError(`'${rawTypeName(p)}' object cannot be converted to 'PyList'`);
+    throw new TypeError(
+      `'${rawTypeName(p)}' object cannot be converted to 'PyList'`,
+    );
   }
   return p;
 }
 
-/** What `Extract.list(e)` checks before reading items (the list here is empty). */
+/** `Extract.list(Extract.int)`: the type check, then `for x in p` (the list here is empty). */
 function rawExtractList(p: Ptr): number[] {
   const f = rawFlags(p);
   if ((f & (LIST | TUPLE)) === 0) {
     if (f & UNICODE) throw new TypeError("Can't extract `str` to `Vec`");
-    throw new TypeError(`'${rawTypeName(p)}' object cannot be converted to 'PySequence'`);
+    throw new TypeError(
+      `'${rawTypeName(p)}' object cannot be converted to 'PySequence'`,
+    );
   }
-  return [];
+  const out: number[] = [];
+  const it = sym.PyObject_GetIter(p)!;
+  for (let x = sym.PyIter_Next(it); x !== null; x = sym.PyIter_Next(it)) {
+    out.push(sym.PyLong_AsDouble(x));
+    sym.Py_DecRef(x);
+  }
+  sym.Py_DecRef(it);
+  if (sym.PyErr_Occurred() !== null) throw new Error("iteration failed");
+  return out;
 }
 
 group("list_via_downcast", N, {

@@ -13,8 +13,18 @@ import { O, P, rt, sym } from "./_common.ts";
 const N = 100;
 let sink: unknown;
 
-function trio(name: string, raw: () => void, pool: () => void, owned: () => void): void {
-  Deno.bench({ name: `${name}/raw`, group: `${name} x${N}`, baseline: true, fn: raw });
+function trio(
+  name: string,
+  raw: () => void,
+  pool: () => void,
+  owned: () => void,
+): void {
+  Deno.bench({
+    name: `${name}/raw`,
+    group: `${name} x${N}`,
+    baseline: true,
+    fn: raw,
+  });
   Deno.bench({ name: `${name}/pool`, group: `${name} x${N}`, fn: pool });
   Deno.bench({ name: `${name}/owned`, group: `${name} x${N}`, fn: owned });
 }

@@ -11,7 +11,9 @@ const { PyString } = P;
 const N = 1000;
 const sys = keep("__import__('sys')");
 const versionInterned = rawGil(() => rawIntern("version"));
-const versionPy = P.Python.withGil((py) => P.Py.from(PyString.intern(py, "version")));
+const versionPy = P.Python.withGil((py) =>
+  P.Py.from(PyString.intern(py, "version"))
+);
 
 group("getattr_direct", N, {
   raw: () => {
@@ -40,7 +42,9 @@ group("getattr_direct", N, {
 
 group("getattr_intern", N, {
   raw: () => {
-    for (let i = 0; i < N; i++) sym.Py_DecRef(sym.PyObject_GetAttr(sys.ptr, versionInterned));
+    for (let i = 0; i < N; i++) {
+      sym.Py_DecRef(sym.PyObject_GetAttr(sys.ptr, versionInterned));
+    }
   },
   pool: (py) => {
     const s = sys.py.bind(py);

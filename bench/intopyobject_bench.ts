@@ -11,10 +11,16 @@ import { P } from "./_common.ts";
 
 const { PyBytes, PyList } = P;
 
-function bytesCase(name: string, data: Uint8Array<ArrayBuffer>, n: number): void {
+function bytesCase(
+  name: string,
+  data: Uint8Array<ArrayBuffer>,
+  n: number,
+): void {
   group(name, n, {
     raw: () => {
-      for (let i = 0; i < n; i++) sym.Py_DecRef(sym.PyBytes_FromStringAndSize(data, ssize(data.length)));
+      for (let i = 0; i < n; i++) {
+        sym.Py_DecRef(sym.PyBytes_FromStringAndSize(data, ssize(data.length)));
+      }
     },
     pool: (py) => {
       for (let i = 0; i < n; i++) PyBytes.new(py, data);
@@ -42,7 +48,9 @@ bytesCase("bytes_new_large", new Uint8Array(100_000).fill(10), 100);
     raw: () => {
       for (let j = 0; j < N; j++) {
         const l = sym.PyList_New(ssize(data.length))!;
-        for (let i = 0; i < data.length; i++) sym.PyList_SetItem(l, ssize(i), sym.PyLong_FromDouble(data[i]));
+        for (let i = 0; i < data.length; i++) {
+          sym.PyList_SetItem(l, ssize(i), sym.PyLong_FromDouble(data[i]));
+        }
         sym.Py_DecRef(l);
       }
     },

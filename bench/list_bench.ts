@@ -15,7 +15,9 @@ const { Extract, PyList } = P;
   group("list_new", LEN, {
     raw: () => {
       const l = sym.PyList_New(ssize(LEN))!;
-      for (let i = 0; i < LEN; i++) sym.PyList_SetItem(l, ssize(i), sym.PyLong_FromDouble(data[i]));
+      for (let i = 0; i < LEN; i++) {
+        sym.PyList_SetItem(l, ssize(i), sym.PyLong_FromDouble(data[i]));
+      }
       sym.Py_DecRef(l);
     },
     pool: (py) => {
@@ -34,7 +36,9 @@ const { Extract, PyList } = P;
   group("list_get_item", LEN, {
     raw: () => {
       let sum = 0;
-      for (let i = 0; i < LEN; i++) sum += sym.PyLong_AsDouble(sym.PyList_GetItem(list.ptr, ssize(i)));
+      for (let i = 0; i < LEN; i++) {
+        sum += sym.PyLong_AsDouble(sym.PyList_GetItem(list.ptr, ssize(i)));
+      }
       return sum;
     },
     pool: (py) => {

@@ -16,7 +16,9 @@ const { Extract, PyTuple } = P;
   group("tuple_new", LEN, {
     raw: () => {
       const t = sym.PyTuple_New(ssize(LEN))!;
-      for (let i = 0; i < LEN; i++) sym.PyTuple_SetItem(t, ssize(i), sym.PyLong_FromDouble(data[i]));
+      for (let i = 0; i < LEN; i++) {
+        sym.PyTuple_SetItem(t, ssize(i), sym.PyLong_FromDouble(data[i]));
+      }
       sym.Py_DecRef(t);
     },
     pool: (py) => {
@@ -35,7 +37,9 @@ const { Extract, PyTuple } = P;
   group("tuple_get_item", LEN, {
     raw: () => {
       let sum = 0;
-      for (let i = 0; i < LEN; i++) sum += sym.PyLong_AsDouble(sym.PyTuple_GetItem(tuple.ptr, ssize(i)));
+      for (let i = 0; i < LEN; i++) {
+        sum += sym.PyLong_AsDouble(sym.PyTuple_GetItem(tuple.ptr, ssize(i)));
+      }
       return sum;
     },
     pool: (py) => {

@@ -28,6 +28,7 @@ interface Outcome {
   version?: { major: number; minor: number; micro: number; full: string };
   versionInfo?: number[];
   sysVersion?: string;
+  sysPath?: string[];
   imported?: { ok: boolean; file?: string; value?: unknown; error?: string };
 }
 
@@ -75,16 +76,16 @@ async function discover(
   return { ...parsed, code: out.code, stderr };
 }
 
-function loaded(
-  o: Outcome,
-): Required<Pick<Outcome, "path" | "version">> & Outcome {
+type Loaded = Outcome & Required<Pick<Outcome, "path" | "version">>;
+
+function loaded(o: Outcome): Loaded {
   if (!o.ok) {
     assert.fail(
       `expected CPython to load, got exit ${o.code}: ${o.message}\n${o.stderr}`,
     );
   }
   assert.equal(o.code, 0);
-  return o as Required<Pick<Outcome, "path" | "version">> & Outcome;
+  return o as Loaded;
 }
 
 function failed(o: Outcome): string {
@@ -109,11 +110,10 @@ function exists(path: string): boolean {
   }
 }
 
-function runSync(exe: string, args: string[], env?: Record<string, string>) {
+function runSync(exe: string, args: string[]) {
   try {
     const out = new Deno.Command(exe, {
       args,
-      env,
       stdout: "piped",
       stderr: "piped",
     })
@@ -326,6 +326,16 @@ async function venvCases(t: Deno.TestContext, venv: string): Promise<void> {
     assert.ok(
       o.stderr.includes(`added virtualenv site-packages ${purelib}`),
       o.stderr,
+    );
+    // The virtualenv's packages come before the base interpreter's.
+    const sysPath = o.sysPath ?? [];
+    const base = sysPath.findIndex((p) =>
+      p !== purelib && /(site|dist)-packages$/.test(p)
+    );
+    assert.ok(sysPath.includes(purelib), sysPath.join(":"));
+    assert.ok(
+      base === -1 || sysPath.indexOf(purelib) < base,
+      sysPath.join(":"),
     );
   });
 

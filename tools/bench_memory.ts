@@ -42,14 +42,18 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
 function blocks(): number {
   return P.Python.withGil((py) => {
-    const n = py.import("sys").callMethod0("getallocatedblocks").extract(P.Extract.int);
+    const n = py.import("sys").callMethod0("getallocatedblocks").extract(
+      P.Extract.int,
+    );
     return n;
   });
 }
 
 /** Python blocks counted inside a scope (the count's own temporaries are released with `withPool`). */
 function blocksInside(py: P.Python): number {
-  return py.withPool(() => py.import("sys").callMethod0("getallocatedblocks").extract(P.Extract.int));
+  return py.withPool(() =>
+    py.import("sys").callMethod0("getallocatedblocks").extract(P.Extract.int)
+  );
 }
 
 function blocksInsideOwned(py: O.Python): number {
@@ -68,10 +72,20 @@ interface Snapshot {
 function snap(pyBlocks: number): Snapshot {
   gc();
   const m = Deno.memoryUsage();
-  return { rss: m.rss, heap: m.heapUsed, blocks: pyBlocks, t: performance.now() };
+  return {
+    rss: m.rss,
+    heap: m.heapUsed,
+    blocks: pyBlocks,
+    t: performance.now(),
+  };
 }
 
-function row(variant: string, before: Snapshot, after: Snapshot, baseBlocks: number): MemoryRow {
+function row(
+  variant: string,
+  before: Snapshot,
+  after: Snapshot,
+  baseBlocks: number,
+): MemoryRow {
   return {
     variant,
     rssMb: (after.rss - before.rss) / MB,
@@ -87,7 +101,9 @@ export function measureMemory(iterations = ITERATIONS): MemoryRow[] {
   const rows: MemoryRow[] = [];
   // Warm up both tiers (JIT, caches) so the first variant is not charged for it.
   P.Python.withGil((py) => {
-    for (let i = 0; i < 20_000; i++) py.withPool(() => P.PyFloat.new(py, i + 0.5).extract(P.Extract.float));
+    for (let i = 0; i < 20_000; i++) {
+      py.withPool(() => P.PyFloat.new(py, i + 0.5).extract(P.Extract.float));
+    }
   });
   O.Python.withGil((py) => {
     for (let i = 0; i < 20_000; i++) {
@@ -99,66 +115,81 @@ export function measureMemory(iterations = ITERATIONS): MemoryRow[] {
   let sum = 0;
   {
     const base = blocks();
-    rows.push(O.Python.withGil((py) => {
-      const before = snap(blocksInsideOwned(py));
-      for (let i = 0; i < iterations; i++) {
-        using f = O.PyFloat.new(py, i + 0.5);
-        sum += f.extract(O.Extract.float);
-      }
-      const after = snap(blocksInsideOwned(py));
-      return () => row("owned, with `using`", before, after, base);
-    })());
+    rows.push(
+      O.Python.withGil((py) => {
+        const before = snap(blocksInsideOwned(py));
+        for (let i = 0; i < iterations; i++) {
+          using f = O.PyFloat.new(py, i + 0.5);
+          sum += f.extract(O.Extract.float);
+        }
+        const after = snap(blocksInsideOwned(py));
+        return () => row("owned, with `using`", before, after, base);
+      })(),
+    );
   }
   {
     const base = blocks();
-    rows.push(P.Python.withGil((py) => {
-      const before = snap(blocksInside(py));
-      for (let i = 0; i < iterations; i++) {
-        py.withPool(() => {
+    rows.push(
+      P.Python.withGil((py) => {
+        const before = snap(blocksInside(py));
+        for (let i = 0; i < iterations; i++) {
+          py.withPool(() => {
+            sum += P.PyFloat.new(py, i + 0.5).extract(P.Extract.float);
+          });
+        }
+        const after = snap(blocksInside(py));
+        return () => row("pool, with `py.withPool`", before, after, base);
+      })(),
+    );
+  }
+  {
+    const base = blocks();
+    rows.push(
+      P.Python.withGil((py) => {
+        const before = snap(blocksInside(py));
+        for (let i = 0; i < iterations; i++) {
           sum += P.PyFloat.new(py, i + 0.5).extract(P.Extract.float);
-        });
-      }
-      const after = snap(blocksInside(py));
-      return () => row("pool, with `py.withPool`", before, after, base);
-    })());
+        }
+        const after = snap(blocksInside(py));
+        return () => row("pool, without `withPool`", before, after, base);
+      })(),
+    );
   }
   {
     const base = blocks();
-    rows.push(P.Python.withGil((py) => {
-      const before = snap(blocksInside(py));
-      for (let i = 0; i < iterations; i++) {
-        sum += P.PyFloat.new(py, i + 0.5).extract(P.Extract.float);
-      }
-      const after = snap(blocksInside(py));
-      return () => row("pool, without `withPool`", before, after, base);
-    })());
-  }
-  {
-    const base = blocks();
-    rows.push(O.Python.withGil((py) => {
-      const before = snap(blocksInsideOwned(py));
-      for (let i = 0; i < iterations; i++) {
-        const f = O.PyFloat.new(py, i + 0.5);
-        sum += f.extract(O.Extract.float);
-      }
-      const after = snap(blocksInsideOwned(py));
-      return () => row("owned, without `using`", before, after, base);
-    })());
+    rows.push(
+      O.Python.withGil((py) => {
+        const before = snap(blocksInsideOwned(py));
+        for (let i = 0; i < iterations; i++) {
+          const f = O.PyFloat.new(py, i + 0.5);
+          sum += f.extract(O.Extract.float);
+        }
+        const after = snap(blocksInsideOwned(py));
+        return () => row("owned, without `using`", before, after, base);
+      })(),
+    );
   }
   if (sum === 0) throw new Error("unreachable");
   return rows;
 }
 
 /** The rows as a markdown table. */
-export function memoryTable(rows: MemoryRow[], iterations = ITERATIONS): string {
+export function memoryTable(
+  rows: MemoryRow[],
+  iterations = ITERATIONS,
+): string {
   const f = (n: number) => (n >= 0 ? "+" : "") + n.toFixed(2);
   const out = [
-    `| variant (${iterations.toLocaleString("en-US")} iterations) | RSS MB | V8 heap MB | Python blocks | Python blocks left after the scope | time ms |`,
+    `| variant (${
+      iterations.toLocaleString("en-US")
+    } iterations) | RSS MB | V8 heap MB | Python blocks | Python blocks left after the scope | time ms |`,
     "|---|---:|---:|---:|---:|---:|",
   ];
   for (const r of rows) {
     out.push(
-      `| ${r.variant} | ${f(r.rssMb)} | ${f(r.heapMb)} | ${r.pyBlocks >= 0 ? "+" : ""}${r.pyBlocks} | ${r.pyBlocksAfterScope} | ${r.ms.toFixed(0)} |`,
+      `| ${r.variant} | ${f(r.rssMb)} | ${f(r.heapMb)} | ${
+        r.pyBlocks >= 0 ? "+" : ""
+      }${r.pyBlocks} | ${r.pyBlocksAfterScope} | ${r.ms.toFixed(0)} |`,
     );
   }
   return out.join("\n");
@@ -166,13 +197,20 @@ export function memoryTable(rows: MemoryRow[], iterations = ITERATIONS): string 
 
 if (import.meta.main) {
   if ((globalThis as { gc?: unknown }).gc === undefined) {
-    console.error("note: run with --v8-flags=--expose-gc for stable heap numbers (deno task bench:memory does)");
+    console.error(
+      "note: run with --v8-flags=--expose-gc for stable heap numbers (deno task bench:memory does)",
+    );
   }
   const rows = measureMemory();
   console.log(memoryTable(rows));
-  const flat = rows.filter((r) => r.variant === "owned, with `using`" || r.variant === "pool, with `py.withPool`");
+  const flat = rows.filter((r) =>
+    r.variant === "owned, with `using`" ||
+    r.variant === "pool, with `py.withPool`"
+  );
   const ok = flat.every((r) => r.rssMb < 2);
   console.log(
-    `\ntarget (owned with using, pool with withPool: RSS grows < 2 MB): ${ok ? "met" : "NOT met"}`,
+    `\ntarget (owned with using, pool with withPool: RSS grows < 2 MB): ${
+      ok ? "met" : "NOT met"
+    }`,
   );
 }

@@ -75,7 +75,9 @@ export function wrap<T extends PyAny>(
   const ref = tokenState(py).tier.adopt(ptr);
   // Most results are plain PyAny: a constant class here lets V8 inline the
   // allocation instead of a generic construct (measured ~10 ns per object).
-  return ((cls as unknown) === PyAny ? new PyAny(KEY, ref, py) : new cls(KEY, ref, py)) as T;
+  return ((cls as unknown) === PyAny
+    ? new PyAny(KEY, ref, py)
+    : new cls(KEY, ref, py)) as T;
 }
 
 /** Internal: the same for a borrowed reference (increfs first). */
@@ -88,7 +90,9 @@ export function wrapBorrowed<T extends PyAny>(
   const tier = tokenState(py).tier; // check the token before taking a reference
   runtime().sym.Py_IncRef(ptr);
   const ref = tier.adopt(ptr);
-  return ((cls as unknown) === PyAny ? new PyAny(KEY, ref, py) : new cls(KEY, ref, py)) as T;
+  return ((cls as unknown) === PyAny
+    ? new PyAny(KEY, ref, py)
+    : new cls(KEY, ref, py)) as T;
 }
 
 /** Internal: a new tuple of converted arguments. */

@@ -18,7 +18,13 @@ import {
 import { fetchError } from "../core/err.ts";
 import { PyTypeError } from "../core/exceptions.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
-import { type FromPyObject, PyAny, typeNameOf, wrap, wrapBorrowed } from "./any.ts";
+import {
+  type FromPyObject,
+  PyAny,
+  typeNameOf,
+  wrap,
+  wrapBorrowed,
+} from "./any.ts";
 import { PyDict } from "./dict.ts";
 import type { PythonBase } from "./python.ts";
 
@@ -45,7 +51,9 @@ interface PtrExtractor<T> extends FromPyObject<T> {
 }
 
 /** A built-in extractor from its pointer form. */
-function ptrExtractor<T>(extractPtr: (p: Ptr, py: PythonBase) => T): PtrExtractor<T> {
+function ptrExtractor<T>(
+  extractPtr: (p: Ptr, py: PythonBase) => T,
+): PtrExtractor<T> {
   return { extract: (obj) => extractPtr(obj.unsafePtr, obj.py()), extractPtr };
 }
 
@@ -88,7 +96,11 @@ function forEachItem(p: Ptr, f: (item: Ptr) => void): void {
   const it = sym.PyObject_GetIter(p);
   if (it === null) throw fetchError();
   try {
-    for (let item = sym.PyIter_Next(it); item !== null; item = sym.PyIter_Next(it)) f(item);
+    for (
+      let item = sym.PyIter_Next(it);
+      item !== null;
+      item = sym.PyIter_Next(it)
+    ) f(item);
     if (sym.PyErr_Occurred() !== null) throw fetchError();
   } finally {
     sym.Py_DecRef(it);
@@ -124,7 +136,9 @@ function dictItems<K, V>(
   const out = new Map<K, V>();
   forEachItem(p, (k) => {
     try {
-      const v = viaDict ? sym.PyDict_GetItemWithError(p, k) : sym.PyObject_GetItem(p, k);
+      const v = viaDict
+        ? sym.PyDict_GetItemWithError(p, k)
+        : sym.PyObject_GetItem(p, k);
       if (v === null) {
         if (!viaDict || sym.PyErr_Occurred() !== null) throw fetchError();
         // PyDict.getItem's `undefined` (a key removed while extracting).
@@ -210,7 +224,9 @@ export const Extract: {
     // `bool` has two instances and no subclasses: a type check and a truth
     // test (fast FFI calls) instead of two Deno.UnsafePointer.equals (~45 ns each).
     const r = runtime();
-    if (isSubtype(r.sym, p, r.types.bool)) return r.sym.PyObject_IsTrue(p) === 1;
+    if (isSubtype(r.sym, p, r.types.bool)) {
+      return r.sym.PyObject_IsTrue(p) === 1;
+    }
     throw downcastErrorPtr(p, "PyBool");
   }),
   bytes: ptrExtractor((p) => {
@@ -283,7 +299,9 @@ export const Extract: {
       extract: (obj) => (obj.isNone() ? null : inner.extract(obj)),
       extractPtr: (p, py) => {
         const r = runtime();
-        return isSubtype(r.sym, p, r.types.noneType) ? null : extractBorrowed(inner, p, py);
+        return isSubtype(r.sym, p, r.types.noneType)
+          ? null
+          : extractBorrowed(inner, p, py);
       },
     };
     return e;
