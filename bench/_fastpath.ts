@@ -651,7 +651,7 @@ export function makeCases() {
     },
     {
       name: "PyIter_Next",
-      note: "itertools.repeat-like: iter over a 100-list, restarted untimed",
+      note: "a 100-item list iterator, renewed when exhausted; + Py_DecRef",
       run: (n) => {
         let it = sym.PyObject_GetIter(list)!;
         for (let i = 0; i < n; i++) {
@@ -766,7 +766,8 @@ export function makeCases() {
     },
     {
       name: "PyGILState_Release",
-      note: "i32 parameter",
+      note:
+        "i32 parameter; both columns are the twin (releasing the GIL in a loop is not measurable)",
       run: (n) => {
         for (let i = 0; i < n; i++) tw.PyGILState_Release(1);
       },
