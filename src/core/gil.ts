@@ -72,10 +72,7 @@ export class Scope {
 /** Pool-owned references of every open pool, innermost last. */
 export const pooled: Ref[] = [];
 
-/** The open scopes, innermost last (more than one only across allowThreads). */
-const scopes: Scope[] = [];
 let current: Scope | null = null;
-let depth = 0;
 /** Is the GIL held by the JS thread right now (inside a scope, outside allowThreads)? */
 export let gilHeld = false;
 
@@ -129,14 +126,7 @@ function isThenable(v: unknown): boolean {
  * outermost call returns or throws.
  */
 export function withGilScope<R>(f: (scope: Scope) => R): R {
-  if (gilHeld && current !== null) {
-    depth++;
-    try {
-      return checkSync(f(current));
-    } finally {
-      depth--;
-    }
-  }
+  if (gilHeld && current !== null) return checkSync(f(current));
   const r: Runtime = runtime();
   const gstate = r.sym.PyGILState_Ensure();
   try {
@@ -153,12 +143,9 @@ export function withGilScope<R>(f: (scope: Scope) => R): R {
  */
 function inScope<R>(gstate: number, f: (scope: Scope) => R): R {
   const outer = current;
-  const outerDepth = depth;
   const outerHeld = gilHeld;
   const scope = new Scope(gstate, pooled.length);
-  scopes.push(scope);
   current = scope;
-  depth = 1;
   gilHeld = true;
   try {
     return f(scope);
@@ -166,9 +153,7 @@ function inScope<R>(gstate: number, f: (scope: Scope) => R): R {
     scope.active = false;
     releasePooled(scope.poolStart, Dead.PoolEnded);
     releaseSlots(scope);
-    scopes.pop();
     current = outer;
-    depth = outerDepth;
     gilHeld = outerHeld;
   }
 }
