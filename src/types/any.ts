@@ -531,10 +531,14 @@ export class PyAny {
     return wrap(this.#py, runtime().sym.PyObject_Type(this.unsafePtr), PyAny);
   }
 
-  /** `hash(self)`. */
-  hash(): number {
-    const h = Number(runtime().sym.PyObject_Hash(this.unsafePtr));
-    if (h === -1 && runtime().sym.PyErr_Occurred() !== null) throw fetchError();
+  /**
+   * `hash(self)`: the exact 64-bit `Py_hash_t` as a bigint (most `str`
+   * hashes lie beyond 2^53, where a JS number would round them).
+   */
+  hash(): bigint {
+    const sym = runtime().sym;
+    const h = BigInt(sym.PyObject_Hash(this.unsafePtr));
+    if (h === -1n && sym.PyErr_Occurred() !== null) throw fetchError();
     return h;
   }
 
