@@ -148,6 +148,36 @@ export function callPtr(
   return res;
 }
 
+/**
+ * Internal: `seq[index]` for a non-negative integer index through a
+ * borrowed-item getter (`PyList_GetItem`, `PyTuple_GetItem`); `undefined`
+ * for any other key, which then goes through `PyObject_GetItem`.
+ */
+export function itemAt(
+  seq: PyAny,
+  index: unknown,
+  get: (p: Ptr, i: Deno.PointerValue) => Deno.PointerValue,
+): PyAny | undefined {
+  if (typeof index !== "number" || index < 0 || !Number.isInteger(index)) {
+    return undefined;
+  }
+  return wrapBorrowed(seq.py(), get(seq.unsafePtr, ssize(index)), PyAny);
+}
+
+/** Internal: `seq[start:stop]` (Python semantics, negatives count from the end) as `cls`. */
+export function sliceOf<T extends PyAny>(
+  seq: PyAny,
+  start: number,
+  stop: number,
+  cls: Ctor<T>,
+): T {
+  return wrap(
+    seq.py(),
+    runtime().sym.PySequence_GetSlice(seq.unsafePtr, ssize(start), ssize(stop)),
+    cls,
+  );
+}
+
 /** `type(p).__name__` as a JS string (for error messages). */
 export function typeNameOf(p: Ptr): string {
   const sym = runtime().sym;

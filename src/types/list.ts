@@ -8,7 +8,7 @@ import { toPy, TpFlags, typeFlags } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
 import { runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
-import { PyAny, wrap, wrapBorrowed } from "./any.ts";
+import { itemAt, PyAny, sliceOf, wrap } from "./any.ts";
 import { type PythonBase, tokenState } from "./python.ts";
 import { PyTuple } from "./tuple.ts";
 
@@ -46,14 +46,8 @@ export class PyList extends PyAny {
 
   /** `self[index]`. */
   override getItem(index: unknown): PyAny {
-    if (typeof index === "number" && index >= 0 && Number.isInteger(index)) {
-      return wrapBorrowed(
-        this.py(),
-        runtime().sym.PyList_GetItem(this.unsafePtr, ssize(index)),
-        PyAny,
-      );
-    }
-    return super.getItem(index) as PyAny;
+    return itemAt(this, index, runtime().sym.PyList_GetItem) ??
+      (super.getItem(index) as PyAny);
   }
 
   /** `len(self)`. */
@@ -100,16 +94,8 @@ export class PyList extends PyAny {
     );
   }
 
-  /** `self[start:stop]` as a new list. */
+  /** `self[start:stop]` as a new list (negative bounds count from the end). */
   getSlice(start: number, stop: number): PyList {
-    return wrap(
-      this.py(),
-      runtime().sym.PySequence_GetSlice(
-        this.unsafePtr,
-        ssize(Math.max(0, start)),
-        ssize(Math.max(0, stop)),
-      ),
-      PyList,
-    );
+    return sliceOf(this, start, stop, PyList);
   }
 }

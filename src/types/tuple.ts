@@ -7,7 +7,7 @@
 import { toPy, TpFlags, typeFlags } from "../core/convert.ts";
 import { runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
-import { PyAny, wrap, wrapBorrowed } from "./any.ts";
+import { itemAt, PyAny, sliceOf, wrap } from "./any.ts";
 import { PyList } from "./list.ts";
 import { type PythonBase, tokenState } from "./python.ts";
 
@@ -47,14 +47,8 @@ export class PyTuple extends PyAny {
 
   /** `self[index]`. */
   override getItem(index: unknown): PyAny {
-    if (typeof index === "number" && index >= 0 && Number.isInteger(index)) {
-      return wrapBorrowed(
-        this.py(),
-        runtime().sym.PyTuple_GetItem(this.unsafePtr, ssize(index)),
-        PyAny,
-      );
-    }
-    return super.getItem(index) as PyAny;
+    return itemAt(this, index, runtime().sym.PyTuple_GetItem) ??
+      (super.getItem(index) as PyAny);
   }
 
   /** `len(self)`. */
@@ -71,16 +65,8 @@ export class PyTuple extends PyAny {
     );
   }
 
-  /** `self[start:stop]` as a new tuple. */
+  /** `self[start:stop]` as a new tuple (negative bounds count from the end). */
   getSlice(start: number, stop: number): PyTuple {
-    return wrap(
-      this.py(),
-      runtime().sym.PySequence_GetSlice(
-        this.unsafePtr,
-        ssize(Math.max(0, start)),
-        ssize(Math.max(0, stop)),
-      ),
-      PyTuple,
-    );
+    return sliceOf(this, start, stop, PyTuple);
   }
 }
