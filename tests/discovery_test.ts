@@ -94,6 +94,39 @@ function failed(o: Outcome): string {
   return o.message ?? "";
 }
 
+/** Run the fixture as `discover` does and expect it to fail; the message. */
+async function failure(
+  flags: string[],
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<string> {
+  return failed(await discover(flags, env, args));
+}
+
+/** `text` appears in the child's stderr (the debug log). */
+function assertLogged(stderr: string, text: string): void {
+  assert.ok(stderr.includes(text), stderr);
+}
+
+/** Broad permissions, with the system library directories hidden. */
+const HIDDEN = ["--allow-ffi", "--allow-env", "--allow-read", HIDE_SYSTEM];
+const HIDDEN_WITH_RUN = [...HIDDEN, "--allow-run=python3"];
+
+/** Load from PYTHON_LIBRARY=`path` alone; the failure message, checked to start with `prefix` then `rest`. */
+async function libraryFailure(path: string, rest = ""): Promise<string> {
+  const message = await failure(["--allow-ffi", ENV_VARS], {
+    PATH: emptyBin,
+    PYTHON_LIBRARY: path,
+  });
+  assert.ok(
+    message.startsWith(
+      `Could not load CPython from PYTHON_LIBRARY (${path})${rest}`,
+    ),
+    message,
+  );
+  return message;
+}
+
 /** Python.version must agree with the interpreter's own sys.version_info. */
 function assertVersionConsistent(o: Outcome): void {
   const v = o.version!;
@@ -319,14 +352,8 @@ async function venvCases(t: Deno.TestContext, venv: string): Promise<void> {
       file: `${purelib}/pyembed_venv_probe.py`,
       value: "from the venv",
     });
-    assert.ok(
-      o.stderr.includes(`(from VIRTUAL_ENV (${venv}/bin/python3)`),
-      o.stderr,
-    );
-    assert.ok(
-      o.stderr.includes(`added virtualenv site-packages ${purelib}`),
-      o.stderr,
-    );
+    assertLogged(o.stderr, `(from VIRTUAL_ENV (${venv}/bin/python3)`);
+    assertLogged(o.stderr, `added virtualenv site-packages ${purelib}`);
     // The virtualenv's packages come before the base interpreter's.
     const sysPath = o.sysPath ?? [];
     const base = sysPath.findIndex((p) =>
@@ -407,16 +434,11 @@ Deno.test({
     );
     assert.equal(o.path, systemLib);
     assertVersionConsistent(o);
-    assert.ok(
-      o.stderr.includes(`loaded ${systemLib} (from system path)`),
-      o.stderr,
-    );
+    assertLogged(o.stderr, `loaded ${systemLib} (from system path)`);
     // PATH itself is not readable with these flags, so absence is not proven.
-    assert.ok(
-      o.stderr.includes(
-        "python3 on PATH: not run (no run permission for it, or no python3 on PATH)",
-      ),
+    assertLogged(
       o.stderr,
+      "python3 on PATH: not run (no run permission for it, or no python3 on PATH)",
     );
   },
 });
@@ -495,14 +517,7 @@ Deno.test({
   name: "discovery fails: without --allow-run=python3, naming the flag",
   ignore: noPython3,
   async fn() {
-    const message = failed(
-      await discover([
-        "--allow-ffi",
-        "--allow-env",
-        "--allow-read",
-        HIDE_SYSTEM,
-      ], { PATH }),
-    );
+    const message = await failure(HIDDEN, { PATH });
     assert.match(
       message,
       /- python3 on PATH: not run \(no run permission for it\)\n/,
@@ -536,18 +551,7 @@ Deno.test("discovery fails: without --allow-read, the system paths are reported 
 
 Deno.test("discovery fails: a PYTHON_LIBRARY that does not exist, by path and reason", async () => {
   const path = `${FIXTURES}/missing/libpython3.11.so`;
-  const message = failed(
-    await discover(["--allow-ffi", ENV_VARS], {
-      PATH: emptyBin,
-      PYTHON_LIBRARY: path,
-    }),
-  );
-  assert.ok(
-    message.startsWith(
-      `Could not load CPython from PYTHON_LIBRARY (${path}): the file does not exist.`,
-    ),
-    message,
-  );
+  const message = await libraryFailure(path, ": the file does not exist.");
   assert.match(
     message,
     /set PYTHON_LIBRARY to the path of a libpython3\.X\.so \(CPython 3\.8 to 3\.13\), or unset it/,
@@ -567,19 +571,7 @@ Deno.test("discovery fails: a PYTHON_LIBRARY that is not a library, by path and 
     .find(exists);
   if (libc) cases.push([libc, /: it is a shared library, but not CPython's/]);
   for (const [path, reason] of cases) {
-    const message = failed(
-      await discover(["--allow-ffi", ENV_VARS], {
-        PATH: emptyBin,
-        PYTHON_LIBRARY: path,
-      }),
-    );
-    assert.ok(
-      message.startsWith(
-        `Could not load CPython from PYTHON_LIBRARY (${path})`,
-      ),
-      message,
-    );
-    assert.match(message, reason);
+    assert.match(await libraryFailure(path), reason);
   }
 });
 
@@ -611,17 +603,7 @@ Deno.test({
 });
 
 Deno.test("discovery fails: no python3 and no system library names the package to install", async () => {
-  const message = failed(
-    await discover([
-      "--allow-ffi",
-      "--allow-env",
-      "--allow-read",
-      HIDE_SYSTEM,
-      "--allow-run=python3",
-    ], {
-      PATH: emptyBin,
-    }),
-  );
+  const message = await failure(HIDDEN_WITH_RUN, { PATH: emptyBin });
   assert.match(message, /- python3 on PATH: no python3 found on PATH\n/);
   assert.match(message, /no libpython3\.8 to libpython3\.13 in /);
   for (const dir of SYSTEM_LIBRARY_DIRS) assert.ok(message.includes(dir), dir);
@@ -638,17 +620,7 @@ Deno.test("discovery fails: no python3 and no system library names the package t
 Deno.test("discovery fails: a python3 without its shared library names the matching package", async () => {
   // A stand-in python3 like Debian's without the libpython3.12 package.
   const bin = `${FIXTURES}/fake-python`;
-  const message = failed(
-    await discover([
-      "--allow-ffi",
-      "--allow-env",
-      "--allow-read",
-      HIDE_SYSTEM,
-      "--allow-run=python3",
-    ], {
-      PATH: bin,
-    }),
-  );
+  const message = await failure(HIDDEN_WITH_RUN, { PATH: bin });
   assert.match(
     message,
     /- python3 on PATH, Python 3\.12: \/nonexistent\/lib\/libpython3\.12\.so: the file does not exist/,
@@ -671,14 +643,11 @@ Deno.test({
         PYEMBED_DEBUG: "1",
       }),
     );
-    assert.ok(
-      on.stderr.includes(`[pyembed] loaded ${selected} (from PYTHON_LIBRARY)`),
+    assertLogged(
       on.stderr,
+      `[pyembed] loaded ${selected} (from PYTHON_LIBRARY)`,
     );
-    assert.ok(
-      on.stderr.includes(`initialized from ${selected} (PYTHON_LIBRARY)`),
-      on.stderr,
-    );
+    assertLogged(on.stderr, `initialized from ${selected} (PYTHON_LIBRARY)`);
     const off = loaded(
       await discover(flags, { PATH: emptyBin, PYTHON_LIBRARY: selected! }),
     );

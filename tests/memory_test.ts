@@ -53,19 +53,48 @@ function report(name: string, before: Measure, after: Measure): void {
   );
 }
 
+function measureNow(py: stable.Python | owned.Python): Measure {
+  return { rss: Deno.memoryUsage().rss, blocks: blocks(py) };
+}
+
+/** Run `body` N times (after `warmup` iterations, each followed by gc()), report, and return the measures. */
+function measureLoop(
+  py: stable.Python | owned.Python,
+  name: string,
+  warmup: number,
+  body: (i: number) => void,
+): { before: Measure; after: Measure } {
+  for (let i = 0; i < warmup; i++) body(i);
+  gc();
+  const before = measureNow(py);
+  for (let i = 0; i < N; i++) body(i);
+  if (warmup > 0) gc();
+  const after = measureNow(py);
+  report(name, before, after);
+  return { before, after };
+}
+
+/** Flat: fewer than FLAT_BLOCKS new Python blocks and less than FLAT_RSS growth. */
+function assertFlat(before: Measure, after: Measure): void {
+  assert.ok(
+    after.blocks - before.blocks < FLAT_BLOCKS,
+    `Python blocks grew by ${after.blocks - before.blocks}`,
+  );
+  assert.ok(
+    after.rss - before.rss < FLAT_RSS,
+    `RSS grew by ${(after.rss - before.rss) / MB} MB`,
+  );
+}
+
 Deno.test("memory: stable tier without withPool grows until the scope ends", () => {
   const { Python, PyDict, PyFloat, Extract } = stable;
   Python.withGil((py) => {
     const d = PyDict.fromEntries(py, { n: 3 });
-    gc();
-    const before = { rss: Deno.memoryUsage().rss, blocks: blocks(py) };
     let sum = 0;
-    for (let i = 0; i < N; i++) {
+    const { before, after } = measureLoop(py, "stable, no withPool", 0, (i) => {
       sum += d.getItem("n")!.extract(Extract.int);
       sum += PyFloat.new(py, i + 0.5).extract(Extract.float);
-    }
-    const after = { rss: Deno.memoryUsage().rss, blocks: blocks(py) };
-    report("stable, no withPool", before, after);
+    });
     assert.ok(sum > 0);
     // one float per iteration (CPython's float free list recycles a handful)
     assert.ok(
@@ -91,28 +120,14 @@ Deno.test("memory: stable tier with py.withPool per iteration stays flat", () =>
   Python.withGil((py) => {
     const d = PyDict.fromEntries(py, { n: 3 });
     let sum = 0;
-    const body = (i: number) => {
+    const m = measureLoop(py, "stable, withPool", WARMUP, (i) => {
       py.withPool(() => {
         sum += d.getItem("n")!.extract(Extract.int);
         sum += PyFloat.new(py, i + 0.5).extract(Extract.float);
       });
-    };
-    for (let i = 0; i < WARMUP; i++) body(i);
-    gc();
-    const before = { rss: Deno.memoryUsage().rss, blocks: blocks(py) };
-    for (let i = 0; i < N; i++) body(i);
-    gc();
-    const after = { rss: Deno.memoryUsage().rss, blocks: blocks(py) };
-    report("stable, withPool", before, after);
+    });
     assert.ok(sum > 0);
-    assert.ok(
-      after.blocks - before.blocks < FLAT_BLOCKS,
-      `Python blocks grew by ${after.blocks - before.blocks}`,
-    );
-    assert.ok(
-      after.rss - before.rss < FLAT_RSS,
-      `RSS grew by ${(after.rss - before.rss) / MB} MB`,
-    );
+    assertFlat(m.before, m.after);
   });
 });
 
@@ -121,26 +136,12 @@ Deno.test("memory: experimental tier with `using` stays flat without withPool", 
   Python.withGil((py) => {
     using d = PyDict.fromEntries(py, { n: 3 });
     let sum = 0;
-    const body = (i: number) => {
+    const m = measureLoop(py, "owned, using", WARMUP, (i) => {
       using v = d.getItem("n")!;
       using f = PyFloat.new(py, i + 0.5);
       sum += v.extract(Extract.int) + f.extract(Extract.float);
-    };
-    for (let i = 0; i < WARMUP; i++) body(i);
-    gc();
-    const before = { rss: Deno.memoryUsage().rss, blocks: blocks(py) };
-    for (let i = 0; i < N; i++) body(i);
-    gc();
-    const after = { rss: Deno.memoryUsage().rss, blocks: blocks(py) };
-    report("owned, using", before, after);
+    });
     assert.ok(sum > 0);
-    assert.ok(
-      after.blocks - before.blocks < FLAT_BLOCKS,
-      `Python blocks grew by ${after.blocks - before.blocks}`,
-    );
-    assert.ok(
-      after.rss - before.rss < FLAT_RSS,
-      `RSS grew by ${(after.rss - before.rss) / MB} MB`,
-    );
+    assertFlat(m.before, m.after);
   });
 });

@@ -28,6 +28,34 @@ function failed(result: Binding | BindError): string {
   return result.error;
 }
 
+/** [nargs, kwnames, the exact message, pythonMinor?]: one call that must fail. */
+type MessageCase = readonly [number, readonly string[], string, number?];
+
+/** Each call binds `sig` and fails with exactly its message. */
+function assertMessages(sig: Signature, cases: readonly MessageCase[]): void {
+  for (const [nargs, kwnames, message, minor] of cases) {
+    assert.equal(failed(bindArguments(sig, nargs, kwnames, minor)), message);
+  }
+}
+
+/** Record a mismatch at `where` unless `actual` deep-equals `expected`. */
+function compare(
+  mismatches: string[],
+  where: string,
+  actual: unknown,
+  expected: unknown,
+): void {
+  try {
+    assert.deepEqual(actual, expected);
+  } catch {
+    mismatches.push(
+      `${where}:\n  python: ${JSON.stringify(expected)}\n  ours:   ${
+        JSON.stringify(actual)
+      }`,
+    );
+  }
+}
+
 function summary(sig: Signature): unknown {
   return {
     name: sig.name,
@@ -62,34 +90,36 @@ Deno.test("parseSignature: the full example", () => {
 });
 
 Deno.test("parseSignature: simple forms", () => {
-  assert.deepEqual(summary(parseSignature("f()")), {
-    name: "f",
-    parameters: [],
-    varargs: undefined,
-    varkw: undefined,
-    counts: [0, 0, 0],
-  });
-  assert.deepEqual(summary(parseSignature("g(*, key)")), {
-    name: "g",
-    parameters: [["key", "keyword_only", undefined]],
-    varargs: undefined,
-    varkw: undefined,
-    counts: [0, 0, 1],
-  });
-  assert.deepEqual(summary(parseSignature("h(x, /)")), {
-    name: "h",
-    parameters: [["x", "positional_only", undefined]],
-    varargs: undefined,
-    varkw: undefined,
-    counts: [1, 1, 0],
-  });
-  assert.deepEqual(summary(parseSignature("k(*rest, **options)")), {
-    name: "k",
-    parameters: [],
-    varargs: "rest",
-    varkw: "options",
-    counts: [0, 0, 0],
-  });
+  // [text, name, parameters, varargs, varkw, counts]
+  const forms = [
+    ["f()", "f", [], undefined, undefined, [0, 0, 0]],
+    [
+      "g(*, key)",
+      "g",
+      [["key", "keyword_only", undefined]],
+      undefined,
+      undefined,
+      [0, 0, 1],
+    ],
+    [
+      "h(x, /)",
+      "h",
+      [["x", "positional_only", undefined]],
+      undefined,
+      undefined,
+      [1, 1, 0],
+    ],
+    ["k(*rest, **options)", "k", [], "rest", "options", [0, 0, 0]],
+  ] as const;
+  for (const [text, name, parameters, varargs, varkw, counts] of forms) {
+    assert.deepEqual(summary(parseSignature(text)), {
+      name,
+      parameters,
+      varargs,
+      varkw,
+      counts,
+    });
+  }
   // Keyword-only parameters may mix defaults freely.
   assert.deepEqual(
     parseSignature("f(a=1, *, b=2, c)").parameters.map((p) => p.kind),
@@ -300,81 +330,60 @@ Deno.test("bindArguments: successful bindings", () => {
 
 Deno.test("bindArguments: CPython messages", () => {
   const f = parseSignature("f(a, b, c, d=1, *, e, g, h=2)");
-  assert.equal(
-    failed(bindArguments(f, 0, [])),
-    "f() missing 3 required positional arguments: 'a', 'b', and 'c'",
-  );
-  assert.equal(
-    failed(bindArguments(f, 1, [])),
-    "f() missing 2 required positional arguments: 'b' and 'c'",
-  );
-  assert.equal(
-    failed(bindArguments(f, 3, ["g"])),
-    "f() missing 1 required keyword-only argument: 'e'",
-  );
-  assert.equal(
-    failed(bindArguments(f, 3, [])),
-    "f() missing 2 required keyword-only arguments: 'e' and 'g'",
-  );
-  assert.equal(
-    failed(bindArguments(f, 5, ["e"])),
-    "f() takes from 3 to 4 positional arguments but 5 positional arguments (and 1 keyword-only argument) were given",
-  );
-  assert.equal(
-    failed(bindArguments(f, 1, ["a"])),
-    "f() got multiple values for argument 'a'",
-  );
-  assert.equal(
-    failed(bindArguments(f, 0, ["x"])),
-    "f() got an unexpected keyword argument 'x'",
-  );
-  const one = parseSignature("one(a)");
-  assert.equal(
-    failed(bindArguments(one, 2, [])),
-    "one() takes 1 positional argument but 2 were given",
-  );
-  const none = parseSignature("none()");
-  assert.equal(
-    failed(bindArguments(none, 1, [])),
-    "none() takes 0 positional arguments but 1 was given",
-  );
-  const k = parseSignature("k(a, *, b)");
-  assert.equal(
-    failed(bindArguments(k, 2, ["b"])),
-    "k() takes 1 positional argument but 2 positional arguments (and 1 keyword-only argument) were given",
-  );
+  assertMessages(f, [
+    [0, [], "f() missing 3 required positional arguments: 'a', 'b', and 'c'"],
+    [1, [], "f() missing 2 required positional arguments: 'b' and 'c'"],
+    [3, ["g"], "f() missing 1 required keyword-only argument: 'e'"],
+    [3, [], "f() missing 2 required keyword-only arguments: 'e' and 'g'"],
+    [
+      5,
+      ["e"],
+      "f() takes from 3 to 4 positional arguments but 5 positional arguments (and 1 keyword-only argument) were given",
+    ],
+    [1, ["a"], "f() got multiple values for argument 'a'"],
+    [0, ["x"], "f() got an unexpected keyword argument 'x'"],
+  ]);
+  for (
+    const [text, c] of [
+      ["one(a)", [2, [], "one() takes 1 positional argument but 2 were given"]],
+      ["none()", [
+        1,
+        [],
+        "none() takes 0 positional arguments but 1 was given",
+      ]],
+      ["k(a, *, b)", [
+        2,
+        ["b"],
+        "k() takes 1 positional argument but 2 positional arguments (and 1 keyword-only argument) were given",
+      ]],
+    ] as const
+  ) assertMessages(parseSignature(text), [c]);
   const p = parseSignature("p(a, b, /, c)");
-  assert.equal(
-    failed(bindArguments(p, 0, ["b", "c", "a"])),
-    "p() got some positional-only arguments passed as keyword arguments: 'a, b'",
-  );
-  // An unknown keyword before the positional-only one still reports the latter.
-  assert.equal(
-    failed(bindArguments(p, 0, ["x", "a"])),
-    "p() got some positional-only arguments passed as keyword arguments: 'a'",
-  );
+  assertMessages(p, [
+    [
+      0,
+      ["b", "c", "a"],
+      "p() got some positional-only arguments passed as keyword arguments: 'a, b'",
+    ],
+    // An unknown keyword before the positional-only one still reports the latter.
+    [
+      0,
+      ["x", "a"],
+      "p() got some positional-only arguments passed as keyword arguments: 'a'",
+    ],
+  ]);
 });
 
 Deno.test("bindArguments: error precedence follows CPython", () => {
   const f = parseSignature("f(a, b)");
   // Keywords are examined before the number of positionals...
-  assert.equal(
-    failed(bindArguments(f, 3, ["b"])),
-    "f() got multiple values for argument 'b'",
-  );
-  assert.equal(
-    failed(bindArguments(f, 3, ["x"])),
-    "f() got an unexpected keyword argument 'x'",
-  );
-  // ...and in call order.
-  assert.equal(
-    failed(bindArguments(f, 1, ["a", "x"])),
-    "f() got multiple values for argument 'a'",
-  );
-  assert.equal(
-    failed(bindArguments(f, 1, ["x", "a"])),
-    "f() got an unexpected keyword argument 'x'",
-  );
+  assertMessages(f, [
+    [3, ["b"], "f() got multiple values for argument 'b'"],
+    [3, ["x"], "f() got an unexpected keyword argument 'x'"],
+    // ...and in call order.
+    [1, ["a", "x"], "f() got multiple values for argument 'a'"],
+    [1, ["x", "a"], "f() got an unexpected keyword argument 'x'"],
+  ]);
   // Too many positionals wins over missing keyword-only arguments.
   const g = parseSignature("g(a, *, b)");
   assert.equal(
@@ -385,32 +394,31 @@ Deno.test("bindArguments: error precedence follows CPython", () => {
 
 Deno.test("bindArguments: 'Did you mean' suggestions from 3.13 on", () => {
   const sig = parseSignature("process(alpha, /, beta=1, *, gamma, delta=None)");
-  assert.equal(
-    failed(bindArguments(sig, 1, ["gama"], 12)),
-    "process() got an unexpected keyword argument 'gama'",
-  );
-  assert.equal(
-    failed(bindArguments(sig, 1, ["gama"], 13)),
-    "process() got an unexpected keyword argument 'gama'. Did you mean 'gamma'?",
-  );
-  // Positional-only names are not suggested; far-off names get nothing.
-  assert.equal(
-    failed(bindArguments(sig, 1, ["alpah"], 13)),
-    "process() got an unexpected keyword argument 'alpah'",
-  );
-  assert.equal(
-    failed(bindArguments(sig, 1, ["epsilon"], 13)),
-    "process() got an unexpected keyword argument 'epsilon'",
-  );
-  // Case flips are cheap, but at most about a third of the bytes may change.
-  assert.equal(
-    failed(bindArguments(sig, 1, ["Gamma"], 13)),
-    "process() got an unexpected keyword argument 'Gamma'. Did you mean 'gamma'?",
-  );
-  assert.equal(
-    failed(bindArguments(sig, 1, ["GAMMA"], 13)),
-    "process() got an unexpected keyword argument 'GAMMA'",
-  );
+  assertMessages(sig, [
+    [1, ["gama"], "process() got an unexpected keyword argument 'gama'", 12],
+    [
+      1,
+      ["gama"],
+      "process() got an unexpected keyword argument 'gama'. Did you mean 'gamma'?",
+      13,
+    ],
+    // Positional-only names are not suggested; far-off names get nothing.
+    [1, ["alpah"], "process() got an unexpected keyword argument 'alpah'", 13],
+    [
+      1,
+      ["epsilon"],
+      "process() got an unexpected keyword argument 'epsilon'",
+      13,
+    ],
+    // Case flips are cheap, but at most about a third of the bytes may change.
+    [
+      1,
+      ["Gamma"],
+      "process() got an unexpected keyword argument 'Gamma'. Did you mean 'gamma'?",
+      13,
+    ],
+    [1, ["GAMMA"], "process() got an unexpected keyword argument 'GAMMA'", 13],
+  ]);
 });
 
 Deno.test("bindArguments: repeated keyword names (vectorcall only)", () => {
@@ -854,15 +862,7 @@ async function runDifferential(python: string): Promise<void> {
         varargsStart: ours.varargsStart,
         varkwIndexes: [...ours.varkwIndexes],
       };
-      try {
-        assert.deepEqual(actual, expected);
-      } catch {
-        mismatches.push(
-          `${where}:\n  python: ${JSON.stringify(expected)}\n  ours:   ${
-            JSON.stringify(actual)
-          }`,
-        );
-      }
+      compare(mismatches, where, actual, expected);
     });
   });
 
@@ -901,15 +901,7 @@ async function runDifferential(python: string): Promise<void> {
       varargs: ours.varargs,
       varkw: ours.varkw,
     };
-    try {
-      assert.deepEqual(actual, expected);
-    } catch {
-      mismatches.push(
-        `${where}:\n  python: ${JSON.stringify(expected)}\n  ours:   ${
-          JSON.stringify(actual)
-        }`,
-      );
-    }
+    compare(mismatches, where, actual, expected);
   });
 
   console.log(

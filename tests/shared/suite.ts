@@ -83,6 +83,24 @@ export function throwsLike<E extends Error>(
   return caught as E;
 }
 
+/** [Python expression, extractor, error class, exact message]: extracting it must throw. */
+type Rejection = readonly [
+  string,
+  Parameters<Any["extract"]>[0],
+  ErrClass,
+  string,
+];
+
+/** For each rejection, `ev(code).extract(extractor)` throws that class with that message. */
+function assertRejects(
+  ev: (code: string) => Any,
+  cases: readonly Rejection[],
+): void {
+  for (const [code, extractor, cls, msg] of cases) {
+    throwsLike(() => ev(code).extract(extractor), cls, msg);
+  }
+}
+
 /** `gc()` from `--v8-flags=--expose-gc`, or a failure saying how to get it. */
 export function requireGc(): () => void {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -1536,17 +1554,18 @@ export function defineSuite(name: "stable" | "owned", tier: TierModule): void {
     run(py: Token, f: Fix, keep: Keep): void;
   }
   const noneDuring = (): During => (immortal() ? "any" : "more");
+  /** An operation that holds one more reference to the probe while its result lives. */
+  const more = (name: string, run: Op["run"]): Op => ({
+    name,
+    during: "more",
+    run,
+  });
   const OPS: Op[] = [
-    {
-      name: "getattr(str)",
-      during: "more",
-      run: (_, f, k) => void k(f.box.getattr("attr")),
-    },
-    {
-      name: "getattr(PyString)",
-      during: "more",
-      run: (py, f, k) => void k(f.box.getattr(k(PyString.new(py, "attr")))),
-    },
+    more("getattr(str)", (_, f, k) => void k(f.box.getattr("attr"))),
+    more(
+      "getattr(PyString)",
+      (py, f, k) => void k(f.box.getattr(k(PyString.new(py, "attr")))),
+    ),
     {
       name: "setattr + hasattr + delattr",
       during: "same",
@@ -1556,125 +1575,67 @@ export function defineSuite(name: "stable" | "owned", tier: TierModule): void {
         f.box.delattr("other");
       },
     },
-    { name: "call0", during: "more", run: (_, f, k) => void k(f.box.call0()) },
-    {
-      name: "call(args, kwargs object)",
-      during: "more",
-      run: (_, f, k) => void k(f.box.call([f.S, 1], { k: f.S })),
-    },
-    {
-      name: "call(args, Map kwargs)",
-      during: "more",
-      run: (_, f, k) => void k(f.box.call([f.S], new Map([["k", f.S]]))),
-    },
-    {
-      name: "call(args, PyDict kwargs)",
-      during: "more",
-      run: (py, f, k) =>
+    more("call0", (_, f, k) => void k(f.box.call0())),
+    more(
+      "call(args, kwargs object)",
+      (_, f, k) => void k(f.box.call([f.S, 1], { k: f.S })),
+    ),
+    more(
+      "call(args, Map kwargs)",
+      (_, f, k) => void k(f.box.call([f.S], new Map([["k", f.S]]))),
+    ),
+    more(
+      "call(args, PyDict kwargs)",
+      (py, f, k) =>
         void k(f.box.call([], k(PyDict.fromEntries(py, { k: f.S })))),
-    },
-    {
-      name: "call1 (same object many times)",
-      during: "more",
-      run: (_, f, k) => void k(f.box.call1(f.S, f.S, f.S)),
-    },
-    {
-      name: "callMethod",
-      during: "more",
-      run: (_, f, k) => void k(f.box.callMethod("meth", [f.S], { k: f.S })),
-    },
-    {
-      name: "callMethod0",
-      during: "more",
-      run: (_, f, k) => void k(f.box.callMethod0("meth")),
-    },
-    {
-      name: "callMethod1",
-      during: "more",
-      run: (_, f, k) => void k(f.box.callMethod1("meth", f.S)),
-    },
-    {
-      name: "PyAny.getItem",
-      during: "more",
-      run: (_, f, k) => void k(f.box.getItem(0)),
-    },
-    {
-      name: "PyList.getItem(i) (borrowed)",
-      during: "more",
-      run: (_, f, k) => void k(f.lst.getItem(1)),
-    },
-    {
-      name: "PyList.getItem(-1)",
-      during: "more",
-      run: (_, f, k) => void k(f.lst.getItem(-1)),
-    },
-    {
-      name: "PyTuple.getItem(i) (borrowed)",
-      during: "more",
-      run: (_, f, k) => void k(f.tup.getItem(2)),
-    },
-    {
-      name: "PyTuple.getItem(-1)",
-      during: "more",
-      run: (_, f, k) => void k(f.tup.getItem(-1)),
-    },
-    {
-      name: "PyDict.getItem (borrowed)",
-      during: "more",
-      run: (_, f, k) => void k(f.dct.getItem("a")!),
-    },
+    ),
+    more(
+      "call1 (same object many times)",
+      (_, f, k) => void k(f.box.call1(f.S, f.S, f.S)),
+    ),
+    more(
+      "callMethod",
+      (_, f, k) => void k(f.box.callMethod("meth", [f.S], { k: f.S })),
+    ),
+    more("callMethod0", (_, f, k) => void k(f.box.callMethod0("meth"))),
+    more("callMethod1", (_, f, k) => void k(f.box.callMethod1("meth", f.S))),
+    more("PyAny.getItem", (_, f, k) => void k(f.box.getItem(0))),
+    more("PyList.getItem(i) (borrowed)", (_, f, k) => void k(f.lst.getItem(1))),
+    more("PyList.getItem(-1)", (_, f, k) => void k(f.lst.getItem(-1))),
+    more(
+      "PyTuple.getItem(i) (borrowed)",
+      (_, f, k) => void k(f.tup.getItem(2)),
+    ),
+    more("PyTuple.getItem(-1)", (_, f, k) => void k(f.tup.getItem(-1))),
+    more("PyDict.getItem (borrowed)", (_, f, k) => void k(f.dct.getItem("a")!)),
     {
       name: "PyDict.getItem missing -> undefined",
       during: "same",
       run: (_, f) => assert.equal(f.dct.getItem("zz"), undefined),
     },
-    {
-      name: "PyDict.keys",
-      during: "more",
-      run: (_, f, k) => void k(f.dct.keys()),
-    },
-    {
-      name: "PyDict.values",
-      during: "more",
-      run: (_, f, k) => void k(f.dct.values()),
-    },
-    {
-      name: "PyDict.items",
-      during: "more",
-      run: (_, f, k) => void k(f.dct.items()),
-    },
-    {
-      name: "PyDict.copy",
-      during: "more",
-      run: (_, f, k) => void k(f.dct.copy()),
-    },
-    {
-      name: "PyDict.entries",
-      during: "more",
-      run: (_, f, k) => {
+    more("PyDict.keys", (_, f, k) => void k(f.dct.keys())),
+    more("PyDict.values", (_, f, k) => void k(f.dct.values())),
+    more("PyDict.items", (_, f, k) => void k(f.dct.items())),
+    more("PyDict.copy", (_, f, k) => void k(f.dct.copy())),
+    more(
+      "PyDict.entries",
+      (_, f, k) => {
         for (const [a, b] of f.dct.entries()) k(a), k(b);
       },
-    },
-    {
-      name: "PyDict.update",
-      during: "more",
-      run: (py, f, k) => k(PyDict.new(py)).update(f.dct),
-    },
-    {
-      name: "PyDict.fromEntries(pairs)",
-      during: "more",
-      run: (py, f, k) => void k(PyDict.fromEntries(py, [["k", f.S]])),
-    },
-    {
-      name: "PyDict.fromEntries(Map)",
-      during: "more",
-      run: (py, f, k) => void k(PyDict.fromEntries(py, new Map([[f.S, f.S]]))),
-    },
-    {
-      name: "PyDict.fromEntries(object)",
-      during: "more",
-      run: (py, f, k) => void k(PyDict.fromEntries(py, { a: f.S })),
-    },
+    ),
+    more("PyDict.update", (py, f, k) => k(PyDict.new(py)).update(f.dct)),
+    more(
+      "PyDict.fromEntries(pairs)",
+      (py, f, k) => void k(PyDict.fromEntries(py, [["k", f.S]])),
+    ),
+    more(
+      "PyDict.fromEntries(Map)",
+      (py, f, k) => void k(PyDict.fromEntries(py, new Map([[f.S, f.S]]))),
+    ),
+    more(
+      "PyDict.fromEntries(object)",
+      (py, f, k) => void k(PyDict.fromEntries(py, { a: f.S })),
+    ),
     {
       name: "PyDict setItem/contains/delItem",
       during: "same",
@@ -1685,35 +1646,28 @@ export function defineSuite(name: "stable" | "owned", tier: TierModule): void {
         d.delItem(f.S);
       },
     },
-    {
-      name: "PyList.new",
-      during: "more",
-      run: (py, f, k) => void k(PyList.new(py, [f.S, f.S])),
-    },
-    {
-      name: "PyList append/insert/toTuple/getSlice",
-      during: "more",
-      run: (py, f, k) => {
+    more("PyList.new", (py, f, k) => void k(PyList.new(py, [f.S, f.S]))),
+    more(
+      "PyList append/insert/toTuple/getSlice",
+      (py, f, k) => {
         const l = k(PyList.new(py));
         l.append(f.S);
         l.insert(0, f.S);
         k(l.toTuple());
         k(l.getSlice(0, 1));
       },
-    },
-    {
-      name: "PyTuple.new/toList/getSlice",
-      during: "more",
-      run: (py, f, k) => {
+    ),
+    more(
+      "PyTuple.new/toList/getSlice",
+      (py, f, k) => {
         const t = k(PyTuple.new(py, [f.S]));
         k(t.toList());
         k(t.getSlice(0, 1));
       },
-    },
-    {
-      name: "PySet new/add/discard/pop",
-      during: "more",
-      run: (py, f, k) => {
+    ),
+    more(
+      "PySet new/add/discard/pop",
+      (py, f, k) => {
         const s = k(PySet.new(py, [f.S]));
         s.add(f.S);
         assert.ok(s.contains(f.S));
@@ -1722,42 +1676,34 @@ export function defineSuite(name: "stable" | "owned", tier: TierModule): void {
         s.discard(f.S);
         s.add(f.S);
       },
-    },
-    {
-      name: "PyFrozenSet.new",
-      during: "more",
-      run: (py, f, k) => void k(PyFrozenSet.new(py, [f.S])),
-    },
-    {
-      name: "iter() + nextItem()",
-      during: "more",
-      run: (_, f, k) => {
+    ),
+    more("PyFrozenSet.new", (py, f, k) => void k(PyFrozenSet.new(py, [f.S]))),
+    more(
+      "iter() + nextItem()",
+      (_, f, k) => {
         const it = k(f.box.iter());
         k(it.nextItem()!);
         k(it.nextItem()!);
       },
-    },
-    {
-      name: "for...of, run to the end",
-      during: "more",
-      run: (_, f, k) => {
+    ),
+    more(
+      "for...of, run to the end",
+      (_, f, k) => {
         for (const x of f.lst) k(x);
       },
-    },
-    {
-      name: "for...of, break early",
-      during: "more",
-      run: (_, f, k) => {
+    ),
+    more(
+      "for...of, break early",
+      (_, f, k) => {
         for (const x of f.box) {
           k(x);
           break;
         }
       },
-    },
-    {
-      name: "for...of, exception in the body",
-      during: "more",
-      run: (_, f, k) => {
+    ),
+    more(
+      "for...of, exception in the body",
+      (_, f, k) => {
         assert.throws(() => {
           for (const x of f.lst) {
             k(x);
@@ -1765,7 +1711,7 @@ export function defineSuite(name: "stable" | "owned", tier: TierModule): void {
           }
         }, /body/);
       },
-    },
+    ),
     {
       name: "getType",
       during: "more",
@@ -1778,30 +1724,23 @@ export function defineSuite(name: "stable" | "owned", tier: TierModule): void {
       during: "same",
       run: (_, f) => void f.S.downcast(PyAny),
     },
-    {
-      name: "Py.from + bind + dispose",
-      during: "more",
-      run: (py, f, k) => void k(k(Py.from(f.S)).bind(py)),
-    },
-    {
-      name: "clone + unbind + bind + cloneRef",
-      during: "more",
-      run: (py, f, k) => {
+    more(
+      "Py.from + bind + dispose",
+      (py, f, k) => void k(k(Py.from(f.S)).bind(py)),
+    ),
+    more(
+      "clone + unbind + bind + cloneRef",
+      (py, f, k) => {
         const p = k(k(f.S.clone()).unbind());
         k(p.bind(py));
         k(k(p.cloneRef(py)).bind(py));
       },
-    },
-    {
-      name: "py.eval",
-      during: "more",
-      run: (py, f, k) => void k(py.eval("S", f.g)),
-    },
-    {
-      name: "py.run with locals",
-      during: "more",
-      run: (py, f, k) => py.run("y = S", f.g, k(PyDict.new(py))),
-    },
+    ),
+    more("py.eval", (py, f, k) => void k(py.eval("S", f.g))),
+    more(
+      "py.run with locals",
+      (py, f, k) => py.run("y = S", f.g, k(PyDict.new(py))),
+    ),
     {
       name:
         "eq/ne/lt.. /is/contains/hash/repr/str/isTruthy/isCallable/isInstance",
@@ -1844,21 +1783,19 @@ export function defineSuite(name: "stable" | "owned", tier: TierModule): void {
       probe: (f) => f.lst,
       run: (_, f) => void assert.throws(() => f.lst.toJs(), /no JS equivalent/),
     },
-    {
-      name: "PyModule.add + dict + getattr",
-      during: "more",
-      run: (py, f, k) => {
+    more(
+      "PyModule.add + dict + getattr",
+      (py, f, k) => {
         const m = k(PyModule.new(py, "tmp_refcount_mod"));
         m.add("S", f.S);
         k(m.dict());
         k(m.getattr("S"));
       },
-    },
-    {
-      name: "slice getItem",
-      during: "more",
-      run: (py, f, k) => void k(f.lst.getItem(k(PySlice.new(py, 0, 2)))),
-    },
+    ),
+    more(
+      "slice getItem",
+      (py, f, k) => void k(f.lst.getItem(k(PySlice.new(py, 0, 2)))),
+    ),
     {
       name: "py.None()",
       during: noneDuring(),
@@ -2424,21 +2361,26 @@ export function defineSuite(name: "stable" | "owned", tier: TierModule): void {
           ),
           -3,
         );
-        throwsLike(
-          () => ev("'x'").extract(Extract.int),
-          PyTypeError,
-          "'str' object cannot be interpreted as an integer",
-        );
-        throwsLike(
-          () => ev("1.5").extract(Extract.int),
-          PyTypeError,
-          "'float' object cannot be interpreted as an integer",
-        );
-        throwsLike(
-          () => ev("None").extract(Extract.int),
-          PyTypeError,
-          "'NoneType' object cannot be interpreted as an integer",
-        );
+        assertRejects(ev, [
+          [
+            "'x'",
+            Extract.int,
+            PyTypeError,
+            "'str' object cannot be interpreted as an integer",
+          ],
+          [
+            "1.5",
+            Extract.int,
+            PyTypeError,
+            "'float' object cannot be interpreted as an integer",
+          ],
+          [
+            "None",
+            Extract.int,
+            PyTypeError,
+            "'NoneType' object cannot be interpreted as an integer",
+          ],
+        ]);
         const ov = throwsLike(
           () => ev("2**100").extract(Extract.int),
           PyOverflowError,
@@ -2453,55 +2395,66 @@ export function defineSuite(name: "stable" | "owned", tier: TierModule): void {
           ),
           2n ** 70n,
         );
-        throwsLike(
-          () => ev("'x'").extract(Extract.bigint),
-          PyTypeError,
-          "'str' object cannot be interpreted as an integer",
-        );
-        throwsLike(
-          () => ev("2.0").extract(Extract.bigint),
-          PyTypeError,
-          "'float' object cannot be interpreted as an integer",
-        );
+        assertRejects(ev, [
+          [
+            "'x'",
+            Extract.bigint,
+            PyTypeError,
+            "'str' object cannot be interpreted as an integer",
+          ],
+          [
+            "2.0",
+            Extract.bigint,
+            PyTypeError,
+            "'float' object cannot be interpreted as an integer",
+          ],
+        ]);
         assert.equal(ev("2.5").extract(Extract.float), 2.5);
         assert.equal(ev("3").extract(Extract.float), 3);
         assert.equal(
           ev("__import__('fractions').Fraction(1, 2)").extract(Extract.float),
           0.5,
         );
-        throwsLike(
-          () => ev("'x'").extract(Extract.float),
-          PyTypeError,
-          "must be real number, not str",
-        );
-        throwsLike(
-          () => ev("2**2000").extract(Extract.float),
-          PyOverflowError,
-          "int too large to convert to float",
-        );
+        assertRejects(ev, [
+          ["'x'", Extract.float, PyTypeError, "must be real number, not str"],
+          [
+            "2**2000",
+            Extract.float,
+            PyOverflowError,
+            "int too large to convert to float",
+          ],
+        ]);
         assert.equal(ev("'é\\x00'").extract(Extract.str), "é\0");
-        throwsLike(
-          () => ev("1").extract(Extract.str),
-          PyTypeError,
-          "'int' object cannot be converted to 'PyString'",
-        );
-        throwsLike(
-          () => ev("b'x'").extract(Extract.str),
-          PyTypeError,
-          "'bytes' object cannot be converted to 'PyString'",
-        );
+        assertRejects(ev, [
+          [
+            "1",
+            Extract.str,
+            PyTypeError,
+            "'int' object cannot be converted to 'PyString'",
+          ],
+          [
+            "b'x'",
+            Extract.str,
+            PyTypeError,
+            "'bytes' object cannot be converted to 'PyString'",
+          ],
+        ]);
         assert.equal(ev("True").extract(Extract.bool), true);
         assert.equal(ev("False").extract(Extract.bool), false);
-        throwsLike(
-          () => ev("1").extract(Extract.bool),
-          PyTypeError,
-          "'int' object cannot be converted to 'PyBool'",
-        );
-        throwsLike(
-          () => ev("None").extract(Extract.bool),
-          PyTypeError,
-          "'NoneType' object cannot be converted to 'PyBool'",
-        );
+        assertRejects(ev, [
+          [
+            "1",
+            Extract.bool,
+            PyTypeError,
+            "'int' object cannot be converted to 'PyBool'",
+          ],
+          [
+            "None",
+            Extract.bool,
+            PyTypeError,
+            "'NoneType' object cannot be converted to 'PyBool'",
+          ],
+        ]);
         assert.deepEqual(
           ev("b'\\x00\\xff'").extract(Extract.bytes),
           new Uint8Array([0, 255]),
@@ -2528,21 +2481,26 @@ export function defineSuite(name: "stable" | "owned", tier: TierModule): void {
           2,
         ]);
         assert.deepEqual(ev("[]").extract(Extract.list(Extract.str)), []);
-        throwsLike(
-          () => ev("'abc'").extract(Extract.list(Extract.str)),
-          PyTypeError,
-          "Can't extract `str` to `Vec`",
-        );
-        throwsLike(
-          () => ev("1").extract(Extract.list(Extract.int)),
-          PyTypeError,
-          "'int' object cannot be converted to 'PySequence'",
-        );
-        throwsLike(
-          () => ev("[1, 'a']").extract(Extract.list(Extract.int)),
-          PyTypeError,
-          "'str' object cannot be interpreted as an integer",
-        );
+        assertRejects(ev, [
+          [
+            "'abc'",
+            Extract.list(Extract.str),
+            PyTypeError,
+            "Can't extract `str` to `Vec`",
+          ],
+          [
+            "1",
+            Extract.list(Extract.int),
+            PyTypeError,
+            "'int' object cannot be converted to 'PySequence'",
+          ],
+          [
+            "[1, 'a']",
+            Extract.list(Extract.int),
+            PyTypeError,
+            "'str' object cannot be interpreted as an integer",
+          ],
+        ]);
         assert.deepEqual(
           ev("(1, 'a', None)").extract(
             Extract.tuple(
@@ -2553,34 +2511,40 @@ export function defineSuite(name: "stable" | "owned", tier: TierModule): void {
           ),
           [1, "a", null],
         );
-        throwsLike(
-          () =>
-            ev("(1, 2, 3)").extract(Extract.tuple(Extract.int, Extract.int)),
-          PyTypeError,
-          "expected tuple of length 2, but got tuple of length 3",
-        );
-        throwsLike(
-          () => ev("[1, 2]").extract(Extract.tuple(Extract.int, Extract.int)),
-          PyTypeError,
-          "'list' object cannot be converted to 'PyTuple'",
-        );
+        assertRejects(ev, [
+          [
+            "(1, 2, 3)",
+            Extract.tuple(Extract.int, Extract.int),
+            PyTypeError,
+            "expected tuple of length 2, but got tuple of length 3",
+          ],
+          [
+            "[1, 2]",
+            Extract.tuple(Extract.int, Extract.int),
+            PyTypeError,
+            "'list' object cannot be converted to 'PyTuple'",
+          ],
+        ]);
         assert.deepEqual(
           ev("{'a': [1], 'b': []}").extract(
             Extract.dict(Extract.str, Extract.list(Extract.int)),
           ),
           new Map([["a", [1]], ["b", []]]),
         );
-        throwsLike(
-          () =>
-            ev("[('a', 1)]").extract(Extract.dict(Extract.str, Extract.int)),
-          PyTypeError,
-          "'list' object cannot be converted to 'PyDict'",
-        );
-        throwsLike(
-          () => ev("{1: 1}").extract(Extract.dict(Extract.str, Extract.int)),
-          PyTypeError,
-          "'int' object cannot be converted to 'PyString'",
-        );
+        assertRejects(ev, [
+          [
+            "[('a', 1)]",
+            Extract.dict(Extract.str, Extract.int),
+            PyTypeError,
+            "'list' object cannot be converted to 'PyDict'",
+          ],
+          [
+            "{1: 1}",
+            Extract.dict(Extract.str, Extract.int),
+            PyTypeError,
+            "'int' object cannot be converted to 'PyString'",
+          ],
+        ]);
         assert.deepEqual(
           ev("{1, 2}").extract(Extract.set(Extract.int)),
           new Set([1, 2]),
@@ -3015,102 +2979,85 @@ export interface Kind {
 }
 /** Every concrete class of a tier, with a maker and a use. */
 export function kindsOf(tier: TierModule): Kind[] {
-  const {
-    PyAny,
-    PyDict,
-    PyList,
-    PyTuple,
-    PyString,
-    PyBytes,
-    PyByteArray,
-    PyInt,
-    PyFloat,
-    PyBool,
-    PySet,
-    PyFrozenSet,
-    PySlice,
-    PyIterator,
-    PyType,
-    PyModule,
-  } = tier;
+  const T = tier;
   return [
     {
-      cls: PyAny,
+      cls: T.PyAny,
       make: (py) => py.eval("object()"),
       use: (o) => o.getattr("__class__"),
     },
     {
-      cls: PyDict,
-      make: (py) => PyDict.fromEntries(py, { a: 1 }),
+      cls: T.PyDict,
+      make: (py) => T.PyDict.fromEntries(py, { a: 1 }),
       use: (o) => (o as Stable.PyDict).keys(),
     },
     {
-      cls: PyList,
-      make: (py) => PyList.new(py, [1]),
+      cls: T.PyList,
+      make: (py) => T.PyList.new(py, [1]),
       use: (o) => (o as Stable.PyList).append(2),
     },
     {
-      cls: PyTuple,
-      make: (py) => PyTuple.new(py, [1]),
+      cls: T.PyTuple,
+      make: (py) => T.PyTuple.new(py, [1]),
       use: (o) => (o as Stable.PyTuple).toList(),
     },
     {
-      cls: PyString,
-      make: (py) => PyString.new(py, "s"),
+      cls: T.PyString,
+      make: (py) => T.PyString.new(py, "s"),
       use: (o) => (o as Stable.PyString).toStr(),
     },
     {
-      cls: PyBytes,
-      make: (py) => PyBytes.new(py, new Uint8Array([1])),
+      cls: T.PyBytes,
+      make: (py) => T.PyBytes.new(py, new Uint8Array([1])),
       use: (o) => (o as Stable.PyBytes).asBytes(),
     },
     {
-      cls: PyByteArray,
-      make: (py) => PyByteArray.new(py, new Uint8Array([1])),
+      cls: T.PyByteArray,
+      make: (py) => T.PyByteArray.new(py, new Uint8Array([1])),
       use: (o) => (o as Stable.PyByteArray).toBytes(),
     },
     {
-      cls: PyInt,
-      make: (py) => PyInt.new(py, 2n ** 80n),
+      cls: T.PyInt,
+      make: (py) => T.PyInt.new(py, 2n ** 80n),
       use: (o) => (o as Stable.PyInt).value(),
     },
     {
-      cls: PyFloat,
-      make: (py) => PyFloat.new(py, 1.5),
+      cls: T.PyFloat,
+      make: (py) => T.PyFloat.new(py, 1.5),
       use: (o) => (o as Stable.PyFloat).value(),
     },
     {
-      cls: PyBool,
-      make: (py) => PyBool.new(py, true),
+      cls: T.PyBool,
+      make: (py) => T.PyBool.new(py, true),
       use: (o) => (o as Stable.PyBool).isTrue(),
     },
     {
-      cls: PySet,
-      make: (py) => PySet.new(py, [1]),
+      cls: T.PySet,
+      make: (py) => T.PySet.new(py, [1]),
       use: (o) => (o as Stable.PySet).add(2),
     },
     {
-      cls: PyFrozenSet,
-      make: (py) => PyFrozenSet.new(py, [1]),
+      cls: T.PyFrozenSet,
+      make: (py) => T.PyFrozenSet.new(py, [1]),
       use: (o) => (o as Stable.PyFrozenSet).contains(1),
     },
     {
-      cls: PySlice,
-      make: (py) => PySlice.new(py, 1, 2),
+      cls: T.PySlice,
+      make: (py) => T.PySlice.new(py, 1, 2),
       use: (o) => o.getattr("start"),
     },
     {
-      cls: PyIterator,
-      make: (py) => py.eval("iter([1, 2])").downcast(PyIterator),
+      cls: T.PyIterator,
+      make: (py) => py.eval("iter([1, 2])").downcast(T.PyIterator),
       use: (o) => (o as Stable.PyIterator).nextItem(),
     },
     {
-      cls: PyType,
-      make: (py) => py.eval("int").downcast(PyType),
+      cls: T.PyType,
+      make: (py) => py.eval("int").downcast(T.PyType),
       use: (o) => (o as Stable.PyType).name(),
     },
     {
-      cls: PyModule,
+      cls: T.PyModule,
       make: (py) => py.import("json"),
       use: (o) => (o as Stable.PyModule).name(),
     },
