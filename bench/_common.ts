@@ -244,3 +244,52 @@ export function rawFetchError(): Error {
 export function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
+
+/**
+ * Call `f(arg)` `n` times, each call expected to throw; returns the count of
+ * failures (the failure cases' loop: one call of `f` per iteration).
+ */
+export function fails<A>(n: number, f: (arg: A) => unknown, arg: A): number {
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    try {
+      f(arg);
+    } catch {
+      k++;
+    }
+  }
+  if (k !== n) throw new Error("expected every call to fail");
+  return k;
+}
+
+/** The raw floor of a failed downcast: the tiers' `TypeError` message, with `type(p).__name__`. */
+export function rawDowncastError(p: Ptr, target: string): TypeError {
+  return new TypeError(
+    `'${rawTypeName(p)}' object cannot be converted to '${target}'`,
+  );
+}
+
+/**
+ * Register a failure case: every member calls `fails(n, ...)` once, `raw`
+ * with `rawFail` on `obj`'s pointer, the tiers with `op` on `obj` bound
+ * (released with `using` in `owned`). Each iteration makes `n` failing calls.
+ */
+export function failGroup<T extends P.PyAny>(
+  name: string,
+  n: number,
+  obj: { py: P.Py<T>; ptr: Ptr },
+  rawFail: (p: Ptr) => unknown,
+  op: (o: T) => unknown,
+): void {
+  group(name, n, {
+    raw: () => fails(n, rawFail, obj.ptr),
+    pool: (py) => {
+      const o = obj.py.bind(py);
+      return fails(n, op, o);
+    },
+    owned: (py) => {
+      using o = obj.py.bind(py);
+      return fails(n, op, o);
+    },
+  });
+}

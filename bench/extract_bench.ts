@@ -5,21 +5,27 @@
  * The raw failure cases build what the API must produce on failure: a JS
  * error carrying CPython's message (the type name read from Python).
  *
+ * Per type, `cases` registers the four groups in PyO3's order; the success
+ * members are written out per type, so each timed loop calls one known
+ * function (see bench/README.md), and the failures share `failGroup`.
+ *
  * @module
  */
 
 import {
+  failGroup,
   group,
   keep,
   P,
   type Ptr,
+  rawDowncastError,
   rawFetchError,
   rawFlags,
   rawIsSubtype,
   rawStrToJs,
-  rawTypeName,
   rt,
   sym,
+  type Trio,
 } from "./_common.ts";
 
 const { Extract, PyFloat, PyInt, PyString } = P;
@@ -31,24 +37,24 @@ const int = keep("123");
 const float = keep("23.42");
 const dict = keep("{}");
 
-function rawDowncastError(p: Ptr, target: string): Error {
-  return new TypeError(
-    `'${rawTypeName(p)}' object cannot be converted to '${target}'`,
-  );
-}
-
-/** Count the failures of `f` (each must throw). */
-function fails(f: () => unknown): number {
-  let n = 0;
-  for (let i = 0; i < N; i++) {
-    try {
-      f();
-    } catch {
-      n++;
-    }
-  }
-  if (n !== N) throw new Error("expected every call to fail");
-  return n;
+/**
+ * `extract_<ty>_extract_success`, `extract_<ty>_extract_fail`,
+ * `extract_<ty>_downcast_success`, `extract_<ty>_downcast_fail`: the fail
+ * groups run `rawExtract`/`rawDowncast` (raw) and `extract`/`downcast` (tiers)
+ * on the dict.
+ */
+function cases(ty: string, c: {
+  extractSuccess: Trio;
+  rawExtract: (p: Ptr) => unknown;
+  extract: (o: P.PyAny) => unknown;
+  downcastSuccess: Trio;
+  rawDowncast: (p: Ptr) => unknown;
+  downcast: (o: P.PyAny) => unknown;
+}): void {
+  group(`extract_${ty}_extract_success`, N, c.extractSuccess);
+  failGroup(`extract_${ty}_extract_fail`, N, dict, c.rawExtract, c.extract);
+  group(`extract_${ty}_downcast_success`, N, c.downcastSuccess);
+  failGroup(`extract_${ty}_downcast_fail`, N, dict, c.rawDowncast, c.downcast);
 }
 
 // --- str ------------------------------------------------------------------------
@@ -58,68 +64,48 @@ function rawStr(p: Ptr): string {
   return rawStrToJs(p);
 }
 
-group("extract_str_extract_success", N, {
-  raw: () => {
-    let n = 0;
-    for (let i = 0; i < N; i++) n += rawStr(str.ptr).length;
-    return n;
-  },
-  pool: (py) => {
-    const s = str.py.bind(py);
-    let n = 0;
-    for (let i = 0; i < N; i++) n += s.extract(Extract.str).length;
-    return n;
-  },
-  owned: (py) => {
-    using s = str.py.bind(py);
-    let n = 0;
-    for (let i = 0; i < N; i++) n += s.extract(Extract.str).length;
-    return n;
-  },
-});
+/** Both str success groups share their raw member: the same operation. */
+const rawStrSuccess = () => {
+  let n = 0;
+  for (let i = 0; i < N; i++) n += rawStr(str.ptr).length;
+  return n;
+};
 
-group("extract_str_extract_fail", N, {
-  raw: () => fails(() => rawStr(dict.ptr)),
-  pool: (py) => {
-    const d = dict.py.bind(py);
-    return fails(() => d.extract(Extract.str));
+cases("str", {
+  extractSuccess: {
+    raw: rawStrSuccess,
+    pool: (py) => {
+      const s = str.py.bind(py);
+      let n = 0;
+      for (let i = 0; i < N; i++) n += s.extract(Extract.str).length;
+      return n;
+    },
+    owned: (py) => {
+      using s = str.py.bind(py);
+      let n = 0;
+      for (let i = 0; i < N; i++) n += s.extract(Extract.str).length;
+      return n;
+    },
   },
-  owned: (py) => {
-    using d = dict.py.bind(py);
-    return fails(() => d.extract(Extract.str));
+  rawExtract: rawStr,
+  extract: (d) => d.extract(Extract.str),
+  downcastSuccess: {
+    raw: rawStrSuccess,
+    pool: (py) => {
+      const s = str.py.bind(py);
+      let n = 0;
+      for (let i = 0; i < N; i++) n += s.downcast(PyString).toStr().length;
+      return n;
+    },
+    owned: (py) => {
+      using s = str.py.bind(py);
+      let n = 0;
+      for (let i = 0; i < N; i++) n += s.downcast(PyString).toStr().length;
+      return n;
+    },
   },
-});
-
-group("extract_str_downcast_success", N, {
-  raw: () => {
-    let n = 0;
-    for (let i = 0; i < N; i++) n += rawStr(str.ptr).length;
-    return n;
-  },
-  pool: (py) => {
-    const s = str.py.bind(py);
-    let n = 0;
-    for (let i = 0; i < N; i++) n += s.downcast(PyString).toStr().length;
-    return n;
-  },
-  owned: (py) => {
-    using s = str.py.bind(py);
-    let n = 0;
-    for (let i = 0; i < N; i++) n += s.downcast(PyString).toStr().length;
-    return n;
-  },
-});
-
-group("extract_str_downcast_fail", N, {
-  raw: () => fails(() => rawStr(dict.ptr)),
-  pool: (py) => {
-    const d = dict.py.bind(py);
-    return fails(() => d.downcast(PyString));
-  },
-  owned: (py) => {
-    using d = dict.py.bind(py);
-    return fails(() => d.downcast(PyString));
-  },
+  rawDowncast: rawStr,
+  downcast: (d) => d.downcast(PyString),
 });
 
 // --- int ------------------------------------------------------------------------
@@ -138,78 +124,56 @@ function rawInt(p: Ptr): number {
   return d;
 }
 
-group("extract_int_extract_success", N, {
-  raw: () => {
-    let n = 0;
-    for (let i = 0; i < N; i++) n += rawInt(int.ptr);
-    return n;
-  },
-  pool: (py) => {
-    const o = int.py.bind(py);
-    let n = 0;
-    for (let i = 0; i < N; i++) n += o.extract(Extract.int);
-    return n;
-  },
-  owned: (py) => {
-    using o = int.py.bind(py);
-    let n = 0;
-    for (let i = 0; i < N; i++) n += o.extract(Extract.int);
-    return n;
-  },
-});
+function rawDowncastInt(p: Ptr): Ptr {
+  if ((rawFlags(p) & LONG) === 0) throw rawDowncastError(p, "PyInt");
+  return p;
+}
 
-group("extract_int_extract_fail", N, {
-  raw: () => fails(() => rawInt(dict.ptr)),
-  pool: (py) => {
-    const d = dict.py.bind(py);
-    return fails(() => d.extract(Extract.int));
+cases("int", {
+  extractSuccess: {
+    raw: () => {
+      let n = 0;
+      for (let i = 0; i < N; i++) n += rawInt(int.ptr);
+      return n;
+    },
+    pool: (py) => {
+      const o = int.py.bind(py);
+      let n = 0;
+      for (let i = 0; i < N; i++) n += o.extract(Extract.int);
+      return n;
+    },
+    owned: (py) => {
+      using o = int.py.bind(py);
+      let n = 0;
+      for (let i = 0; i < N; i++) n += o.extract(Extract.int);
+      return n;
+    },
   },
-  owned: (py) => {
-    using d = dict.py.bind(py);
-    return fails(() => d.extract(Extract.int));
-  },
-});
-
-group("extract_int_downcast_success", N, {
-  raw: () => {
-    let n = 0;
-    for (let i = 0; i < N; i++) {
-      if ((rawFlags(int.ptr) & LONG) === 0) {
-        throw rawDowncastError(int.ptr, "PyInt");
+  rawExtract: rawInt,
+  extract: (d) => d.extract(Extract.int),
+  downcastSuccess: {
+    raw: () => {
+      let n = 0;
+      for (let i = 0; i < N; i++) {
+        n += sym.PyLong_AsDouble(rawDowncastInt(int.ptr));
       }
-      n += sym.PyLong_AsDouble(int.ptr);
-    }
-    return n;
+      return n;
+    },
+    pool: (py) => {
+      const o = int.py.bind(py);
+      let n = 0;
+      for (let i = 0; i < N; i++) n += o.downcast(PyInt).value() as number;
+      return n;
+    },
+    owned: (py) => {
+      using o = int.py.bind(py);
+      let n = 0;
+      for (let i = 0; i < N; i++) n += o.downcast(PyInt).value() as number;
+      return n;
+    },
   },
-  pool: (py) => {
-    const o = int.py.bind(py);
-    let n = 0;
-    for (let i = 0; i < N; i++) n += o.downcast(PyInt).value() as number;
-    return n;
-  },
-  owned: (py) => {
-    using o = int.py.bind(py);
-    let n = 0;
-    for (let i = 0; i < N; i++) n += o.downcast(PyInt).value() as number;
-    return n;
-  },
-});
-
-group("extract_int_downcast_fail", N, {
-  raw: () =>
-    fails(() => {
-      if ((rawFlags(dict.ptr) & LONG) === 0) {
-        throw rawDowncastError(dict.ptr, "PyInt");
-      }
-    }),
-  pool: (py) => {
-    const d = dict.py.bind(py);
-    return fails(() => d.downcast(PyInt));
-  },
-  owned: (py) => {
-    using d = dict.py.bind(py);
-    return fails(() => d.downcast(PyInt));
-  },
+  rawDowncast: rawDowncastInt,
+  downcast: (d) => d.downcast(PyInt),
 });
 
 // --- float ----------------------------------------------------------------------
@@ -220,76 +184,54 @@ function rawFloat(p: Ptr): number {
   return d;
 }
 
-group("extract_float_extract_success", N, {
-  raw: () => {
-    let n = 0;
-    for (let i = 0; i < N; i++) n += rawFloat(float.ptr);
-    return n;
-  },
-  pool: (py) => {
-    const o = float.py.bind(py);
-    let n = 0;
-    for (let i = 0; i < N; i++) n += o.extract(Extract.float);
-    return n;
-  },
-  owned: (py) => {
-    using o = float.py.bind(py);
-    let n = 0;
-    for (let i = 0; i < N; i++) n += o.extract(Extract.float);
-    return n;
-  },
-});
+function rawDowncastFloat(p: Ptr): Ptr {
+  if (!rawIsSubtype(p, rt.types.float)) throw rawDowncastError(p, "PyFloat");
+  return p;
+}
 
-group("extract_float_extract_fail", N, {
-  raw: () => fails(() => rawFloat(dict.ptr)),
-  pool: (py) => {
-    const d = dict.py.bind(py);
-    return fails(() => d.extract(Extract.float));
+cases("float", {
+  extractSuccess: {
+    raw: () => {
+      let n = 0;
+      for (let i = 0; i < N; i++) n += rawFloat(float.ptr);
+      return n;
+    },
+    pool: (py) => {
+      const o = float.py.bind(py);
+      let n = 0;
+      for (let i = 0; i < N; i++) n += o.extract(Extract.float);
+      return n;
+    },
+    owned: (py) => {
+      using o = float.py.bind(py);
+      let n = 0;
+      for (let i = 0; i < N; i++) n += o.extract(Extract.float);
+      return n;
+    },
   },
-  owned: (py) => {
-    using d = dict.py.bind(py);
-    return fails(() => d.extract(Extract.float));
-  },
-});
-
-group("extract_float_downcast_success", N, {
-  raw: () => {
-    let n = 0;
-    for (let i = 0; i < N; i++) {
-      if (!rawIsSubtype(float.ptr, rt.types.float)) {
-        throw rawDowncastError(float.ptr, "PyFloat");
+  rawExtract: rawFloat,
+  extract: (d) => d.extract(Extract.float),
+  downcastSuccess: {
+    raw: () => {
+      let n = 0;
+      for (let i = 0; i < N; i++) {
+        n += sym.PyFloat_AsDouble(rawDowncastFloat(float.ptr));
       }
-      n += sym.PyFloat_AsDouble(float.ptr);
-    }
-    return n;
+      return n;
+    },
+    pool: (py) => {
+      const o = float.py.bind(py);
+      let n = 0;
+      for (let i = 0; i < N; i++) n += o.downcast(PyFloat).value();
+      return n;
+    },
+    owned: (py) => {
+      using o = float.py.bind(py);
+      let n = 0;
+      for (let i = 0; i < N; i++) n += o.downcast(PyFloat).value();
+      return n;
+    },
   },
-  pool: (py) => {
-    const o = float.py.bind(py);
-    let n = 0;
-    for (let i = 0; i < N; i++) n += o.downcast(PyFloat).value();
-    return n;
-  },
-  owned: (py) => {
-    using o = float.py.bind(py);
-    let n = 0;
-    for (let i = 0; i < N; i++) n += o.downcast(PyFloat).value();
-    return n;
-  },
-});
-
-group("extract_float_downcast_fail", N, {
-  raw: () =>
-    fails(() => {
-      if (!rawIsSubtype(dict.ptr, rt.types.float)) {
-        throw rawDowncastError(dict.ptr, "PyFloat");
-      }
-    }),
-  pool: (py) => {
-    const d = dict.py.bind(py);
-    return fails(() => d.downcast(PyFloat));
-  },
-  owned: (py) => {
-    using d = dict.py.bind(py);
-    return fails(() => d.downcast(PyFloat));
-  },
+  rawDowncast: rawDowncastFloat,
+  downcast: (d) => d.downcast(PyFloat),
 });

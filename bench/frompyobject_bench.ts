@@ -6,10 +6,12 @@
  */
 
 import {
+  failGroup,
   group,
   keep,
   P,
   type Ptr,
+  rawDowncastError,
   rawFlags,
   rawTypeName,
   sym,
@@ -23,25 +25,8 @@ const list = keep("[]");
 const str = keep(`"foobar"`);
 const asInts = Extract.list(Extract.int);
 
-function fails(f: () => unknown): number {
-  let n = 0;
-  for (let i = 0; i < N; i++) {
-    try {
-      f();
-    } catch {
-      n++;
-    }
-  }
-  if (n !== N) throw new Error("expected every call to fail");
-  return n;
-}
-
 function rawDowncastList(p: Ptr): Ptr {
-  if ((rawFlags(p) & LIST) === 0) {
-    throw new TypeError(
-      `'${rawTypeName(p)}' object cannot be converted to 'PyList'`,
-    );
-  }
+  if ((rawFlags(p) & LIST) === 0) throw rawDowncastError(p, "PyList");
   return p;
 }
 
@@ -93,26 +78,17 @@ group("list_via_extract", N, {
   },
 });
 
-group("not_a_list_via_downcast", N, {
-  raw: () => fails(() => rawDowncastList(str.ptr)),
-  pool: (py) => {
-    const o = str.py.bind(py);
-    return fails(() => o.downcast(PyList));
-  },
-  owned: (py) => {
-    using o = str.py.bind(py);
-    return fails(() => o.downcast(PyList));
-  },
-});
-
-group("not_a_list_via_extract", N, {
-  raw: () => fails(() => rawExtractList(str.ptr)),
-  pool: (py) => {
-    const o = str.py.bind(py);
-    return fails(() => o.extract(asInts));
-  },
-  owned: (py) => {
-    using o = str.py.bind(py);
-    return fails(() => o.extract(asInts));
-  },
-});
+failGroup(
+  "not_a_list_via_downcast",
+  N,
+  str,
+  rawDowncastList,
+  (o) => o.downcast(PyList),
+);
+failGroup(
+  "not_a_list_via_extract",
+  N,
+  str,
+  rawExtractList,
+  (o) => o.extract(asInts),
+);

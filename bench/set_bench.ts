@@ -6,6 +6,7 @@
  */
 
 import { group, keep, P, range, sym } from "./_common.ts";
+import { sequenceIter } from "./_sequences.ts";
 
 const { Extract, PySet } = P;
 
@@ -35,40 +36,7 @@ const { Extract, PySet } = P;
 // iter_set: for x in set { sum += x.extract::<usize>() }, LEN = 100_000.
 {
   const LEN = 100_000;
-  const set = keep(`set(range(${LEN}))`, PySet);
-  group("iter_set", LEN, {
-    raw: () => {
-      let sum = 0;
-      const it = sym.PyObject_GetIter(set.ptr)!;
-      for (let x = sym.PyIter_Next(it); x !== null; x = sym.PyIter_Next(it)) {
-        sum += sym.PyLong_AsDouble(x);
-        sym.Py_DecRef(x);
-      }
-      sym.Py_DecRef(it);
-      return sum;
-    },
-    pool: (py) => {
-      let sum = 0;
-      for (const x of set.py.bind(py)) sum += x.extract(Extract.int);
-      return sum;
-    },
-    owned: (py) => {
-      using s = set.py.bind(py);
-      let sum = 0;
-      for (using x of s) sum += x.extract(Extract.int);
-      return sum;
-    },
-    ownedDispose: (py) => {
-      const s = set.py.bind(py);
-      let sum = 0;
-      for (const x of s) {
-        sum += x.extract(Extract.int);
-        x[Symbol.dispose]();
-      }
-      s[Symbol.dispose]();
-      return sum;
-    },
-  });
+  sequenceIter("iter_set", LEN, keep(`set(range(${LEN}))`, PySet));
 }
 
 // extract_hashset: HashSet::<u64>::extract(set), LEN = 100_000 (here a Set<number>).
