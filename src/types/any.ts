@@ -87,6 +87,8 @@ export function wrapBorrowed<T extends PyAny>(
   cls: Ctor<T>,
 ): T {
   if (ptr === null) throw fetchError();
+  // Written out rather than delegating to wrap(): delegating measured ~20 ns
+  // slower per object on list_get_item (pool), 6.2 -> 7.3 ms for 50k items.
   const tier = tokenState(py).tier; // check the token before taking a reference
   runtime().sym.Py_IncRef(ptr);
   const ref = tier.adopt(ptr);
