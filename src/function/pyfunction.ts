@@ -60,6 +60,13 @@ interface Entry {
   def: Ptr;
   name: Ptr;
   doc: Ptr;
+  /**
+   * `{parameter name: index}` as a Python dict: a keyword name is resolved by
+   * one `PyDict_GetItemWithError` to the JS name string in `paramNames`,
+   * instead of being decoded to JS on every call.
+   */
+  nameIndex: Ptr;
+  paramNames: readonly string[];
 }
 
 const METH_FASTCALL_KEYWORDS = 0x80 | 0x02;
@@ -147,7 +154,19 @@ function invoke(
   const nkw = kwnames === null ? 0 : Number(sym.PyTuple_Size(kwnames));
   const names: string[] = [];
   for (let j = 0; j < nkw; j++) {
-    names.push(strToJs(sym.PyTuple_GetItem(kwnames!, ssize(j))!));
+    const k = sym.PyTuple_GetItem(kwnames!, ssize(j))!;
+    const idx = sym.PyDict_GetItemWithError(entry.nameIndex, k);
+    // A name that is no parameter's: with **kwargs it can only land there
+    // (the dict is filled from the Python string objects), so the binder just
+    // needs a string distinct from every parameter name; without **kwargs it
+    // is an error whose message needs the text.
+    names.push(
+      idx !== null
+        ? entry.paramNames[sym.PyLong_AsDouble(idx)]
+        : entry.sig.varkw !== undefined
+        ? `\0kw${j}`
+        : strToJs(k),
+    );
   }
   const bound = bindArguments(entry.sig, nargs, names, runtime().version.minor);
   if ("error" in bound) throw PyTypeError.newErr(bound.error);
@@ -231,6 +250,7 @@ function sweep(): void {
     r.sym.free(e.def);
     r.sym.free(e.name);
     r.sym.free(e.doc);
+    r.sym.Py_DecRef(e.nameIndex);
     table[id] = undefined;
     freeIds.push(id);
     live--;
@@ -319,6 +339,15 @@ export function pyfunction<P extends PythonBase>(
   buf.setBigUint64(24, BigInt(Deno.UnsafePointer.value(doc)), true);
   sym.memcpyTo(def, new Uint8Array(buf.buffer), ssize(32));
 
+  const paramNames = sig.parameters.map((p) => p.name);
+  const nameIndex = sym.PyDict_New()!;
+  paramNames.forEach((n, i) => {
+    const k = strToPy(n);
+    const v = sym.PyLong_FromDouble(i)!;
+    sym.PyDict_SetItem(nameIndex, k, v);
+    sym.Py_DecRef(k);
+    sym.Py_DecRef(v);
+  });
   const id = freeIds.length > 0 ? freeIds.pop()! : table.length;
   const entry: Entry = {
     sig,
@@ -330,6 +359,8 @@ export function pyfunction<P extends PythonBase>(
     def,
     name,
     doc,
+    nameIndex,
+    paramNames,
   };
   table[id] = entry;
   live++;
