@@ -312,6 +312,28 @@ export function floatToJs(p: Ptr): number {
   return d;
 }
 
+// --- iteration -----------------------------------------------------------------
+
+/**
+ * `for item in p` (`iter()`, then `next()` until exhausted), without making
+ * tier objects: `f` takes each item's new reference and must release it.
+ */
+export function forEachItem(p: Ptr, f: (item: Ptr) => void): void {
+  const sym = runtime().sym;
+  const it = sym.PyObject_GetIter(p);
+  if (it === null) throw fetchError();
+  try {
+    for (
+      let item = sym.PyIter_Next(it);
+      item !== null;
+      item = sym.PyIter_Next(it)
+    ) f(item);
+    if (sym.PyErr_Occurred() !== null) throw fetchError();
+  } finally {
+    sym.Py_DecRef(it);
+  }
+}
+
 // --- JS -> Python ------------------------------------------------------------------
 
 const MAX_DEPTH = 1000;
@@ -533,24 +555,13 @@ export function toJs(p: Ptr, depth = 0): unknown {
       sym.PyType_IsSubtype(t, r.types.frozenset)
     ) {
       const out = new Set<unknown>();
-      const it = sym.PyObject_GetIter(p);
-      if (it === null) throw fetchError();
-      try {
-        for (
-          let item = sym.PyIter_Next(it);
-          item !== null;
-          item = sym.PyIter_Next(it)
-        ) {
-          try {
-            out.add(toJs(item, depth + 1));
-          } finally {
-            sym.Py_DecRef(item);
-          }
+      forEachItem(p, (item) => {
+        try {
+          out.add(toJs(item, depth + 1));
+        } finally {
+          sym.Py_DecRef(item);
         }
-        if (sym.PyErr_Occurred() !== null) throw fetchError();
-      } finally {
-        sym.Py_DecRef(it);
-      }
+      });
       return out;
     }
     if (sym.PyType_IsSubtype(t, r.types.bytearray)) return byteArrayToJs(p);

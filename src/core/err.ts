@@ -314,11 +314,6 @@ export function fetchError(): PyErr {
   return new cls(safeStr(r, value), { value, typeName });
 }
 
-/** Throw the raised Python exception as a JS error. */
-export function throwFetched(): never {
-  throw fetchError();
-}
-
 function formatTraceback(r: Runtime, value: Ptr): string {
   const tbmod = r.sym.PyImport_Import(strNew(r, "traceback"));
   if (tbmod === null) {

@@ -53,8 +53,6 @@ export interface Tier {
 
 /** One `withGil` scope (re-entrant calls share the outermost one). */
 export class Scope {
-  /** `PyGILState_STATE` to hand back, or -1 when the scope did not take the GIL. */
-  readonly gstate: number;
   /** Index into the pool array where this scope's references start. */
   readonly poolStart: number;
   /** Owned references of this scope; `undefined` marks a free slot. */
@@ -63,8 +61,7 @@ export class Scope {
   readonly free: number[] = [];
   /** Still open? */
   active = true;
-  constructor(gstate: number, poolStart: number) {
-    this.gstate = gstate;
+  constructor(poolStart: number) {
     this.poolStart = poolStart;
   }
 }
@@ -130,7 +127,7 @@ export function withGilScope<R>(f: (scope: Scope) => R): R {
   const r: Runtime = runtime();
   const gstate = r.sym.PyGILState_Ensure();
   try {
-    return inScope(gstate, (scope) => checkSync(f(scope)));
+    return inScope((scope) => checkSync(f(scope)));
   } finally {
     r.sym.PyGILState_Release(gstate);
   }
@@ -141,10 +138,10 @@ export function withGilScope<R>(f: (scope: Scope) => R): R {
  * owns is released when `f` returns or throws, and the outer scope is
  * restored.
  */
-function inScope<R>(gstate: number, f: (scope: Scope) => R): R {
+function inScope<R>(f: (scope: Scope) => R): R {
   const outer = current;
   const outerHeld = gilHeld;
-  const scope = new Scope(gstate, pooled.length);
+  const scope = new Scope(pooled.length);
   current = scope;
   gilHeld = true;
   try {
@@ -181,7 +178,7 @@ function checkSync<R>(result: R): R {
 export function withCallbackScope<R>(f: (scope: Scope) => R): R | undefined {
   const r = runtime();
   if (!gilHeld && r.sym.PyGILState_Check() !== 1) return undefined;
-  return inScope(-1, f);
+  return inScope(f);
 }
 
 /**

@@ -35,12 +35,6 @@ const registry = new FinalizationRegistry<Cell>((cell) => {
   }
 });
 
-/** Number of strong references released by the GC backstop (for tests). */
-export let backstopReleases = 0;
-const counting = new FinalizationRegistry<null>(() => {
-  backstopReleases++;
-});
-
 /** A strong reference that outlives GIL scopes. */
 export class Strong {
   #cell: Cell;
@@ -48,7 +42,6 @@ export class Strong {
   constructor(ptr: Ptr) {
     this.#cell = { ptr };
     registry.register(this, this.#cell, this);
-    counting.register(this, null, this);
   }
   /** The pointer, or `null` after release. Borrowed: valid while this lives. */
   get ptr(): Ptr | null {
@@ -60,7 +53,6 @@ export class Strong {
     if (p === null) return;
     this.#cell.ptr = null;
     registry.unregister(this);
-    counting.unregister(this);
     decrefAnywhere(p);
   }
 }

@@ -98,7 +98,7 @@ export function wrapBorrowed<T extends PyAny>(
 }
 
 /** Internal: a new tuple of converted arguments. */
-export function argsTuple(py: PythonBase, args: readonly unknown[]): Ptr {
+function argsTuple(py: PythonBase, args: readonly unknown[]): Ptr {
   const sym = runtime().sym;
   const n = args.length;
   const t = sym.PyTuple_New(ssize(n));
@@ -117,7 +117,7 @@ export function argsTuple(py: PythonBase, args: readonly unknown[]): Ptr {
 }
 
 /** Internal: a new dict of keyword arguments, or null. */
-export function kwargsDict(
+function kwargsDict(
   py: PythonBase,
   kwargs: Kwargs | undefined,
 ): Ptr | null {

@@ -8,6 +8,7 @@
 import {
   bytesToJs,
   floatToJs,
+  forEachItem,
   indexToNumber,
   intToBigint,
   isSubtype,
@@ -84,26 +85,6 @@ function extractBorrowed<T>(e: FromPyObject<T>, p: Ptr, py: PythonBase): T {
     return e.extract(item);
   } finally {
     item[Symbol.dispose]();
-  }
-}
-
-/**
- * `for item in p`, as `for (const item of obj)` walks it (`iter()`, then
- * `next()` until exhausted): `f` takes each item's new reference.
- */
-function forEachItem(p: Ptr, f: (item: Ptr) => void): void {
-  const sym = runtime().sym;
-  const it = sym.PyObject_GetIter(p);
-  if (it === null) throw fetchError();
-  try {
-    for (
-      let item = sym.PyIter_Next(it);
-      item !== null;
-      item = sym.PyIter_Next(it)
-    ) f(item);
-    if (sym.PyErr_Occurred() !== null) throw fetchError();
-  } finally {
-    sym.Py_DecRef(it);
   }
 }
 
