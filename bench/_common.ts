@@ -21,7 +21,7 @@
 
 import * as P from "../mod.ts";
 import * as O from "../experimental/mod.ts";
-import { type Ptr, runtime, type Sym } from "../src/core/runtime.ts";
+import { loadedRuntime, type Ptr, type Sym } from "../src/core/runtime.ts";
 import { ssize } from "../src/core/ssize.ts";
 
 export { O, P, ssize };
@@ -29,9 +29,9 @@ export type { Ptr, Sym };
 
 P.Python.initialize();
 /** The raw symbol table. */
-export const sym: Sym = runtime().sym;
+export const sym: Sym = loadedRuntime().sym;
 /** `None`, `True`, `False` and the builtin types (borrowed, immortal for the process). */
-export const rt = runtime();
+export const rt = loadedRuntime();
 
 /** The stable tier's token type. */
 export type PoolPy = P.Python;

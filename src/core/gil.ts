@@ -13,7 +13,17 @@
  * @module
  */
 
-import { type Ptr, type Runtime, runtime } from "./runtime.ts";
+import {
+  gilHeld,
+  loadedRuntime,
+  noGilError,
+  type Ptr,
+  type Runtime,
+  runtime,
+  setGilHeld,
+} from "./runtime.ts";
+
+export { gilHeld, noGilError };
 
 /** Why a `Ref` no longer holds its pointer. */
 export const enum Dead {
@@ -70,8 +80,6 @@ export class Scope {
 export const pooled: Ref[] = [];
 
 let current: Scope | null = null;
-/** Is the GIL held by the JS thread right now (inside a scope, outside allowThreads)? */
-export let gilHeld = false;
 
 /** The innermost open scope, or `null`. */
 export function currentScope(): Scope | null {
@@ -124,7 +132,7 @@ function isThenable(v: unknown): boolean {
  */
 export function withGilScope<R>(f: (scope: Scope) => R): R {
   if (gilHeld && current !== null) return checkSync(f(current));
-  const r: Runtime = runtime();
+  const r: Runtime = loadedRuntime();
   const gstate = r.sym.PyGILState_Ensure();
   try {
     return inScope((scope) => checkSync(f(scope)));
@@ -143,7 +151,7 @@ function inScope<R>(f: (scope: Scope) => R): R {
   const outerHeld = gilHeld;
   const scope = new Scope(pooled.length);
   current = scope;
-  gilHeld = true;
+  setGilHeld(true);
   try {
     return f(scope);
   } finally {
@@ -151,7 +159,7 @@ function inScope<R>(f: (scope: Scope) => R): R {
     releasePooled(scope.poolStart, Dead.PoolEnded);
     releaseSlots(scope);
     current = outer;
-    gilHeld = outerHeld;
+    setGilHeld(outerHeld);
   }
 }
 
@@ -176,7 +184,7 @@ function checkSync<R>(result: R): R {
  * call arriving from another Python thread).
  */
 export function withCallbackScope<R>(f: (scope: Scope) => R): R | undefined {
-  const r = runtime();
+  const r = loadedRuntime();
   if (!gilHeld && r.sym.PyGILState_Check() !== 1) return undefined;
   return inScope(f);
 }
@@ -193,12 +201,12 @@ export function allowThreads<R>(f: () => R): R {
   }
   const r = runtime();
   const saved = r.sym.PyEval_SaveThread();
-  gilHeld = false;
+  setGilHeld(false, true);
   try {
     return checkSync(f());
   } finally {
     r.sym.PyEval_RestoreThread(saved);
-    gilHeld = true;
+    setGilHeld(true);
   }
 }
 
@@ -219,12 +227,4 @@ export function deadMessage(dead: Dead): string {
     default:
       return "This Python object is not usable.";
   }
-}
-
-/** The error for a use while the GIL is released (inside allowThreads or outside any scope). */
-export function noGilError(): Error {
-  return new Error(
-    "Python object used without the GIL: this happens inside py.allowThreads(...) or outside Python.withGil. " +
-      "Use Python objects inside Python.withGil, and outside allowThreads callbacks.",
-  );
 }

@@ -85,8 +85,54 @@ export function cstr(s: string): Uint8Array<ArrayBuffer> {
   return enc.encode(s + "\0") as Uint8Array<ArrayBuffer>;
 }
 
-/** The runtime, initializing it on first use. */
+/**
+ * Does the JS thread hold the GIL right now (inside a scope, outside
+ * `allowThreads`)? Written only by `gil.ts` through {@linkcode setGilHeld}.
+ */
+export let gilHeld = false;
+/** Is the GIL released by `py.allowThreads` (rather than no scope being open)? */
+let inAllowThreads = false;
+
+/**
+ * Internal to `gil.ts`: record that the JS thread took or released the GIL
+ * (`allowThreads` says whether it was released by `py.allowThreads`).
+ */
+export function setGilHeld(held: boolean, allowThreads = false): void {
+  gilHeld = held;
+  inAllowThreads = !held && allowThreads;
+}
+
+/** The error for a use while the GIL is released (inside allowThreads or outside any scope). */
+export function noGilError(): Error {
+  return new Error(
+    inAllowThreads
+      ? "Python object used without the GIL: inside py.allowThreads(...) the GIL is released. " +
+        "Use Python objects before or after the allowThreads callback, not inside it."
+      : "This Python object was released (its Python.withGil scope ended), or Python is used outside " +
+        "Python.withGil: objects and tokens are released when the scope that made them ends, and " +
+        "nothing may touch Python without the GIL. Use them inside their scope, or keep an object with " +
+        "Py.from(obj) (stable) / obj.unbind() (experimental) and p.bind(py) it in a new Python.withGil.",
+  );
+}
+
+/**
+ * The runtime, for code that calls CPython: throws {@linkcode noGilError}
+ * unless the JS thread holds the GIL. This is the one gate between the
+ * library and the symbol table, so no operation can touch a reference
+ * count or call CPython without the GIL, whatever order its checks run in.
+ * (Holding the GIL implies the runtime is initialized.)
+ */
 export function runtime(): Runtime {
+  if (!gilHeld) throw noGilError();
+  return rt!;
+}
+
+/**
+ * The runtime without the GIL, initializing it on first use: only for GIL
+ * management (`PyGILState_*`, `PyEval_SaveThread`), initialization and
+ * metadata (`Python.version`). Never call other CPython functions through it.
+ */
+export function loadedRuntime(): Runtime {
   return rt ?? initialize();
 }
 

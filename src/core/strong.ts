@@ -7,13 +7,12 @@
  * @module
  */
 
-import { gilHeld } from "./gil.ts";
-import { isInitialized, type Ptr, runtime } from "./runtime.ts";
+import { gilHeld, isInitialized, loadedRuntime, type Ptr } from "./runtime.ts";
 
 /** Decref `p`, taking the GIL first when this thread does not hold it. */
 export function decrefAnywhere(p: Ptr): void {
   if (!isInitialized()) return;
-  const sym = runtime().sym;
+  const sym = loadedRuntime().sym;
   if (gilHeld) {
     sym.Py_DecRef(p);
     return;

@@ -25,7 +25,7 @@ import {
 import { fetchError, restoreError } from "../core/err.ts";
 import { PyTypeError } from "../core/exceptions.ts";
 import { withCallbackScope } from "../core/gil.ts";
-import { type Ptr, runtime } from "../core/runtime.ts";
+import { loadedRuntime, type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { PyAny, wrap, wrapBorrowed } from "../types/any.ts";
 import { PyCFunction } from "../types/cfunction.ts";
@@ -89,8 +89,8 @@ function trampolineFn(
   nargsRaw: number | bigint,
   kwnames: Deno.PointerValue,
 ): Deno.PointerValue {
-  const sym = runtime().sym;
   const out = withCallbackScope((scope) => {
+    const sym = runtime().sym;
     try {
       const idObj = sym.PyDict_GetItemWithError(
         sym.PyModule_GetDict(self!)!,
@@ -139,8 +139,10 @@ function prepareForeignThreadError(): void {
 }
 
 function foreignThreadError(): void {
-  if (foreignError === null || runtime().version.minor > 11) return;
-  runtime().sym.PyErr_SetObject(foreignError.type, foreignError.msg);
+  const r = loadedRuntime();
+  if (foreignError === null || r.version.minor > 11) return;
+  // The caller (another Python thread) holds the GIL on 3.8-3.11.
+  r.sym.PyErr_SetObject(foreignError.type, foreignError.msg);
 }
 
 function invoke(

@@ -19,6 +19,7 @@ import {
   FILE_INPUT,
   initialize,
   type InitializeOptions,
+  loadedRuntime,
   type Ptr,
   type PythonVersion,
   runtime,
@@ -72,12 +73,12 @@ export abstract class PythonBase {
 
   /** The running interpreter's version (initializes CPython if needed). */
   static get version(): PythonVersion {
-    return runtime().version;
+    return loadedRuntime().version;
   }
 
   /** Path of the loaded `libpython` (initializes CPython if needed). */
   static get libraryPath(): string {
-    return runtime().path;
+    return loadedRuntime().path;
   }
 
   /** @ignore Internal: tokens come from `Python.withGil`. */
