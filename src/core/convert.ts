@@ -7,6 +7,7 @@
  */
 
 import { fetchError } from "./err.ts";
+import { enterUser, leaveUser } from "./gil.ts";
 import { PyOverflowError, PyTypeError, PyValueError } from "./exceptions.ts";
 import { type Ptr, type Runtime, runtime } from "./runtime.ts";
 import { ssize } from "./ssize.ts";
@@ -24,15 +25,26 @@ export const enum TpFlags {
 }
 
 /**
- * Implemented by tier objects and `Py`: hand out a borrowed pointer (throws
- * if the object was released). Internal.
+ * Lends the borrowed pointer of a tier object or `Py` (throwing if it was
+ * released), or returns `undefined` for any other value. Installed by
+ * `src/types/` with a `#private` brand check, so no JS value can pass for a
+ * Python object: a forged property or a Proxy is just an unconvertible
+ * object, and the check runs no user code.
  */
-export const BORROW: unique symbol = Symbol("pyembed.borrow");
+type Borrower = (o: object) => Ptr | undefined;
+const borrowers: Borrower[] = [];
+/** Installed by the object classes (`PyAny`, `Py`): see {@linkcode Borrower}. */
+export function registerBorrower(f: Borrower): void {
+  borrowers.push(f);
+}
 
-/** An object that can lend its pointer. */
-export interface Borrowable {
-  /** Borrowed pointer, valid while the object lives. */
-  [BORROW](): Ptr;
+/** The borrowed pointer of a tier object or `Py`, or `undefined` for any other value. */
+export function borrowedPtr(o: object): Ptr | undefined {
+  for (let i = 0; i < borrowers.length; i++) {
+    const p = borrowers[i](o);
+    if (p !== undefined) return p;
+  }
+  return undefined;
 }
 
 /**
@@ -366,27 +378,41 @@ export function toPy(v: unknown, py: unknown, depth = 0): Ptr {
       sym.Py_IncRef(r.none);
       return r.none;
     case "function":
-      if (functionToPy === null) {
-        throw PyTypeError.newErr("JS functions cannot be converted yet");
-      }
-      return functionToPy(v as (...args: never[]) => unknown, py);
+    case "object":
+      break;
     case "symbol":
       throw PyTypeError.newErr(
         `cannot convert a JS symbol (${String(v)}) to a Python object`,
       );
-    case "object":
-      break;
   }
   if (v === null) {
     sym.Py_IncRef(r.none);
     return r.none;
   }
-  const o = v as Record<PropertyKey, unknown>;
-  if (BORROW in o) {
-    const p = (o as unknown as Borrowable)[BORROW]();
-    sym.Py_IncRef(p);
-    return p;
+  const borrowed = borrowedPtr(v as object);
+  if (borrowed !== undefined) {
+    sym.Py_IncRef(borrowed);
+    return borrowed;
   }
+  // Anything else may run user code (a [toPyObject] method, getters, Proxy
+  // traps, a function's `name`): see `enterUser` in gil.ts.
+  enterUser();
+  try {
+    return objectToPy(v as object, py, depth);
+  } finally {
+    leaveUser();
+  }
+}
+
+function objectToPy(v: object, py: unknown, depth: number): Ptr {
+  const sym = runtime().sym;
+  if (typeof v === "function") {
+    if (functionToPy === null) {
+      throw PyTypeError.newErr("JS functions cannot be converted yet");
+    }
+    return functionToPy(v as (...args: never[]) => unknown, py);
+  }
+  const o = v as Record<PropertyKey, unknown>;
   if (depth > MAX_DEPTH) {
     throw PyValueError.newErr(
       `cannot convert: nesting deeper than ${MAX_DEPTH} (a self-referencing JS value?)`,
@@ -424,6 +450,12 @@ export function toPy(v: unknown, py: unknown, depth = 0): Ptr {
     return s;
   }
   if (v instanceof ArrayBuffer) return bytesToPy(new Uint8Array(v));
+  if (v instanceof DataView) {
+    throw PyTypeError.newErr(
+      "cannot convert a JS DataView to a Python object: pass a Uint8Array over its bytes " +
+        "(new Uint8Array(view.buffer, view.byteOffset, view.byteLength)) for bytes",
+    );
+  }
   if (ArrayBuffer.isView(v)) {
     return sequenceToList(
       Array.from(v as unknown as ArrayLike<number | bigint>),
@@ -442,7 +474,13 @@ export function toPy(v: unknown, py: unknown, depth = 0): Ptr {
     }
     return d;
   }
-  const name = (v as object).constructor?.name ?? "object";
+  let name = "object";
+  try {
+    const n = (v as object).constructor?.name;
+    if (typeof n === "string") name = n;
+  } catch {
+    // a throwing `constructor` getter or Proxy trap: keep "object"
+  }
   throw PyTypeError.newErr(
     `cannot convert a JS ${name} to a Python object: pass a primitive, array, Map, Set, plain object, Uint8Array, or implement [toPyObject](py)`,
   );

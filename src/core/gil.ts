@@ -42,10 +42,75 @@ export class Ref {
   slot: number;
   /** Why `ptr` is null. */
   dead: Dead;
-  constructor(ptr: Ptr, slot: number) {
+  /** The scope whose slot table holds this reference (owned tier), or `null`. */
+  owner: Scope | null;
+  /** The user-code epoch at its creation (see `releasePtr`). */
+  readonly born: number;
+  constructor(ptr: Ptr, slot: number, owner: Scope | null) {
     this.ptr = ptr;
     this.slot = slot;
     this.dead = Dead.Alive;
+    this.owner = owner;
+    this.born = epoch;
+  }
+}
+
+// --- user code inside an operation ---------------------------------------------
+//
+// An operation reads borrowed pointers (its own object's, a container's) and
+// then may run user code: a `[toPyObject]` method, a getter or Proxy trap
+// while converting an argument, a user extractor inside `Extract.list(...)`,
+// or a TypeScript function that Python code calls back. If that code released
+// one of those objects, the operation would go on with a freed pointer. So
+// while user code runs inside an operation, releasing an object that existed
+// before that user code began marks the wrapper dead at once (a later use
+// throws) but defers the decref until no operation is in flight: the next
+// release made outside user code, or the end of the outermost scope. Objects
+// the user code made itself are released at once (no operation in flight
+// can have borrowed them). That one rule makes every use-after-free of this
+// kind impossible, whatever the operation.
+
+/** Counts user-code regions entered; a `Ref` records the count at its birth. */
+let epoch = 0;
+/** The `epoch` at which each open user-code region began, innermost last. */
+const regions: number[] = [];
+const deferred: Ptr[] = [];
+
+/** Enter user code that runs inside an operation (pair with {@linkcode leaveUser}). */
+export function enterUser(): void {
+  regions.push(++epoch);
+}
+
+/** Leave user code entered with {@linkcode enterUser}. */
+export function leaveUser(): void {
+  regions.pop();
+}
+
+/**
+ * Drop the strong reference `p` (the GIL is held) of an object born at
+ * epoch `born`: now, or, when user code inside an operation releases an
+ * object older than itself, once no operation is in flight.
+ */
+export function releasePtr(p: Ptr, born: number): void {
+  const n = regions.length;
+  if (n > 0 && born < regions[n - 1]) {
+    deferred.push(p);
+    return;
+  }
+  const sym = runtime().sym;
+  sym.Py_DecRef(p);
+  if (deferred.length > 0 && n === 0) flushDeferred(sym);
+}
+
+/** Number of decrefs waiting for the operation in flight to end (for tests). */
+export function deferredCount(): number {
+  return deferred.length;
+}
+
+function flushDeferred(sym: Runtime["sym"]): void {
+  // A decref can run __del__, which can call back into TS and defer more.
+  while (deferred.length > 0 && regions.length === 0) {
+    sym.Py_DecRef(deferred.pop()!);
   }
 }
 
@@ -137,6 +202,14 @@ export function withGilScope<R>(f: (scope: Scope) => R): R {
   try {
     return inScope((scope) => checkSync(f(scope)));
   } finally {
+    if (deferred.length > 0 && regions.length === 0) {
+      setGilHeld(true);
+      try {
+        flushDeferred(r.sym);
+      } finally {
+        setGilHeld(false);
+      }
+    }
     r.sym.PyGILState_Release(gstate);
   }
 }
@@ -186,7 +259,13 @@ function checkSync<R>(result: R): R {
 export function withCallbackScope<R>(f: (scope: Scope) => R): R | undefined {
   const r = loadedRuntime();
   if (!gilHeld && r.sym.PyGILState_Check() !== 1) return undefined;
-  return inScope(f);
+  // The handler is user code, run inside whatever operation called Python.
+  enterUser();
+  try {
+    return inScope(f);
+  } finally {
+    leaveUser();
+  }
 }
 
 /**

@@ -15,7 +15,6 @@
  */
 
 import {
-  BORROW,
   setFunctionConverter,
   strCache,
   strToJs,
@@ -412,7 +411,7 @@ setFunctionConverter((fn, py) => {
       return (fn as (...a: unknown[]) => unknown)(...list);
     },
   );
-  const p = f[BORROW]();
+  const p = f.unsafePtr;
   runtime().sym.Py_IncRef(p);
   return p;
 });

@@ -10,16 +10,26 @@
  * @module
  */
 
-import { currentScope, Dead, noGilError, Ref, type Tier } from "../core/gil.ts";
-import { type Ptr, runtime } from "../core/runtime.ts";
+import {
+  currentScope,
+  Dead,
+  noGilError,
+  Ref,
+  releasePtr,
+  type Tier,
+} from "../core/gil.ts";
+import type { Ptr } from "../core/runtime.ts";
 
 function freeSlot(ref: Ref): void {
-  const scope = currentScope();
+  // The owning scope, not the current one: a callback's scope may release
+  // an object of the scope that called Python.
+  const scope = ref.owner;
   if (ref.slot >= 0 && scope !== null && scope.slots[ref.slot] === ref) {
     scope.slots[ref.slot] = undefined;
     scope.free.push(ref.slot);
   }
   ref.slot = -1;
+  ref.owner = null;
 }
 
 /** The owned policy. */
@@ -29,7 +39,7 @@ export const OWNED: Tier = {
     const scope = currentScope();
     if (scope === null) throw noGilError();
     const slot = scope.free.length > 0 ? scope.free.pop()! : scope.slots.length;
-    const ref = new Ref(ptr, slot);
+    const ref = new Ref(ptr, slot, scope);
     scope.slots[slot] = ref;
     return ref;
   },
@@ -39,7 +49,7 @@ export const OWNED: Tier = {
     ref.ptr = null;
     ref.dead = Dead.Disposed;
     freeSlot(ref);
-    runtime().sym.Py_DecRef(p);
+    releasePtr(p, ref.born);
   },
   moveOut(ref: Ref): Ptr {
     const p = ref.ptr!;

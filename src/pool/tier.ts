@@ -13,7 +13,7 @@ import { type Ptr, runtime } from "../core/runtime.ts";
 export const POOL: Tier = {
   name: "pool",
   adopt(ptr: Ptr): Ref {
-    const ref = new Ref(ptr, -1);
+    const ref = new Ref(ptr, -1, null);
     pooled.push(ref);
     return ref;
   },

@@ -7,8 +7,8 @@
  */
 
 import {
-  BORROW,
   isSubtype,
+  registerBorrower,
   strCache,
   strToJs,
   toJs as convertToJs,
@@ -250,9 +250,9 @@ export class PyAny {
     return p;
   }
 
-  /** @ignore */
-  [BORROW](): Deno.PointerObject {
-    return this.unsafePtr;
+  static {
+    // The brand check behind ToPyObject: only a real PyAny lends a pointer.
+    registerBorrower((o) => #ref in o ? (o as PyAny).unsafePtr : undefined);
   }
 
   /** The token of the scope this object was made in (PyO3's `obj.py()`). */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { BORROW } from "../core/convert.ts";
+import { registerBorrower } from "../core/convert.ts";
 import { setPyFactory } from "../core/err.ts";
 import { gilHeld, noGilError } from "../core/gil.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
@@ -60,9 +60,9 @@ export class Py<T extends PyAny = PyAny> {
     return p;
   }
 
-  /** @ignore */
-  [BORROW](): Deno.PointerObject {
-    return this.unsafePtr;
+  static {
+    // The brand check behind ToPyObject: only a real Py lends a pointer.
+    registerBorrower((o) => #strong in o ? (o as Py).unsafePtr : undefined);
   }
 
   /** Has this `Py` been disposed? */
