@@ -381,7 +381,12 @@ r_js = catch(True)
   // ---- 4. lifetime ------------------------------------------------------------
 
   t("del f; gc.collect() releases the closure from the table", () => {
-    const base = withGil(() => api.pyfunctionTableSize());
+    // Collect first: earlier tests leave functions in reference cycles
+    // (exception tracebacks), which this test's gc.collect() would free.
+    const base = withGil((py) => {
+      py.run("import gc; gc.collect()");
+      return api.pyfunctionTableSize();
+    });
     withGil((py) => {
       const g = py.import("__main__").dict();
       g.setItem("_pf_f", api.pyfunction(py, "_pf_f(x)", ({ x }) => x));

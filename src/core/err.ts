@@ -6,14 +6,26 @@
  * @module
  */
 
-import { gilHeld, withGilScope } from "./gil.ts";
+import {
+  currentScope,
+  Dead,
+  gilHeld,
+  pooled,
+  Ref,
+  setEscapeHook,
+  withGilScope,
+} from "./gil.ts";
 import { cstr, type Ptr, type Runtime, runtime } from "./runtime.ts";
 import { ssize } from "./ssize.ts";
-import { Strong } from "./strong.ts";
+import { decrefAnywhere, Strong } from "./strong.ts";
 import type { PyAny } from "../types/any.ts";
 import type { Py } from "../types/py.ts";
 
 type Lazy = { message: string };
+
+/** Set by `PyErr`'s static blocks (they reach its private fields). */
+let escapeHook: ((e: unknown, outermost: boolean) => Ref | null) | null = null;
+let raiseIn: (e: PyErr, r: Runtime) => void;
 
 /**
  * A Python exception as a JS `Error`. Builtin exception types have JS
@@ -40,7 +52,10 @@ type Lazy = { message: string };
 export class PyErr extends Error {
   /** The builtin Python type this JS class stands for. */
   static readonly pyName: string = "BaseException";
-  #value: Strong | null;
+  /** The exception object, owned like a pool object by the scope it was made in. */
+  #ref: Ref | null = null;
+  /** The exception object, kept past its scope (it escaped `Python.withGil`). */
+  #strong: Strong | null = null;
   #lazy: Lazy | null;
   #typeName: string;
   #traceback: string | undefined;
@@ -68,7 +83,7 @@ export class PyErr extends Error {
   constructor(message: string, internal?: { value: Ptr; typeName: string }) {
     super(message);
     const cls = new.target as typeof PyErr;
-    this.#value = internal ? new Strong(internal.value) : null;
+    if (internal) this.#own(internal.value);
     this.#lazy = internal ? null : { message };
     this.#typeName = internal?.typeName ?? cls.pyName;
     this.name = this.#typeName;
@@ -86,6 +101,38 @@ export class PyErr extends Error {
     });
   }
 
+  static {
+    escapeHook = (e: unknown, outermost: boolean): Ref | null => {
+      if (!(e instanceof PyErr)) return null;
+      const p = e.#ref?.ptr;
+      if (p === null || p === undefined || e.#strong !== null) return null;
+      runtime().sym.Py_IncRef(p);
+      if (outermost) {
+        // Leaving Python.withGil: from now on a GIL-independent reference.
+        e.#strong = new Strong(p);
+        return null;
+      }
+      // Leaving a py.withPool: owned by the enclosing pool instead.
+      e.#ref = new Ref(p, -1, null);
+      return e.#ref;
+    };
+  }
+
+  /** Take ownership of the new reference `p`: the current pool's, or a `Strong` outside any scope. */
+  #own(p: Ptr): void {
+    if (currentScope() !== null) {
+      this.#ref = new Ref(p, -1, null);
+      pooled.push(this.#ref);
+    } else {
+      this.#strong = new Strong(p);
+    }
+  }
+
+  /** The exception object, or `null` (lazy, or released). */
+  #ptr(): Ptr | null {
+    return this.#strong?.ptr ?? this.#ref?.ptr ?? null;
+  }
+
   /** The Python exception type's name (`KeyError`, or a user class's own name). */
   get typeName(): string {
     return this.#typeName;
@@ -93,12 +140,13 @@ export class PyErr extends Error {
 
   /**
    * The formatted Python traceback (`traceback.format_exception`), or `""` for
-   * an error made in JS that never reached Python.
+   * an error made in JS that never reached Python, or one whose exception
+   * object was released before the traceback was first read.
    */
   get traceback(): string {
     if (this.#traceback !== undefined) return this.#traceback;
-    const v = this.#value?.ptr;
-    if (!v) return (this.#traceback = "");
+    const v = this.#ptr();
+    if (v === null) return this.#ref === null ? (this.#traceback = "") : "";
     this.#traceback = withGilScope(() => formatTraceback(runtime(), v));
     return this.#traceback;
   }
@@ -118,16 +166,30 @@ export class PyErr extends Error {
 
   /**
    * Borrowed pointer to the exception object, materializing a lazy error.
-   * Needs the GIL. The error object owns the reference.
+   * Needs the GIL. The error owns the reference: it is released with the
+   * pool or scope the error was made in (PyO3's `PyErr` drops its object at
+   * the end of its scope too), with `releaseValue()`, or, for an error
+   * thrown out of `Python.withGil`, when the error is garbage-collected.
+   * Throws once the object was released.
    */
   get unsafeValuePtr(): Deno.PointerObject {
-    if (this.#value?.ptr) return this.#value.ptr;
+    const held = this.#ptr();
+    if (held !== null) return held;
+    if (this.#lazy === null) {
+      throw new Error(
+        `This ${this.#typeName} error's Python exception object was released: the scope that ` +
+          "caught it ended (or releaseValue() was called). Read err.value, err.traceback or " +
+          "err.isInstanceOf(type) inside that scope, or let the error propagate out of " +
+          "Python.withGil to keep its exception object.",
+      );
+    }
     const r = runtime();
     const type = builtinType(r, (this.constructor as typeof PyErr).pyName);
-    const msg = strNew(r, this.#lazy?.message ?? this.message);
+    const msg = strNew(r, this.#lazy.message);
     const value = callOne(r, type, msg);
     r.sym.Py_DecRef(msg);
-    this.#value = new Strong(value);
+    this.#lazy = null;
+    this.#own(value);
     return value;
   }
 
@@ -149,11 +211,49 @@ export class PyErr extends Error {
     );
   }
 
-  /** Release the exception object now instead of waiting for garbage collection. */
+  /**
+   * Release the exception object now (idempotent). Afterwards `value`,
+   * `isInstanceOf(pythonType)` and an unread `traceback` are gone; the JS
+   * class, `typeName` and `message` stay.
+   */
   releaseValue(): void {
-    this.#value?.release();
+    this.#lazy = null;
+    this.#strong?.release();
+    const ref = this.#ref;
+    const p = ref?.ptr;
+    if (ref && p) {
+      ref.ptr = null;
+      ref.dead = Dead.Disposed;
+      decrefAnywhere(p);
+    }
+  }
+
+  /** `releaseValue()`, so `using err = ...` works for a caught error. */
+  [Symbol.dispose](): void {
+    this.releaseValue();
+  }
+
+  /** Internal: set this error as Python's current exception (the GIL is held). */
+  static {
+    raiseIn = (e: PyErr, r: Runtime): void => {
+      const v = e.#ptr();
+      if (v === null && e.#lazy !== null) {
+        // Never materialized: Python makes the exception object itself.
+        const type = builtinType(r, (e.constructor as typeof PyErr).pyName);
+        const msg = strNew(r, e.#lazy.message);
+        r.sym.PyErr_SetObject(type, msg);
+        r.sym.Py_DecRef(msg);
+        return;
+      }
+      const p = e.unsafeValuePtr; // throws if released: restoreError reports that
+      const t = r.sym.PyObject_Type(p)!;
+      r.sym.PyErr_SetObject(t, p);
+      r.sym.Py_DecRef(t);
+    };
   }
 }
+
+setEscapeHook((e, outermost) => escapeHook!(e, outermost));
 
 // ---------------------------------------------------------------------------
 
@@ -349,35 +449,37 @@ function formatTraceback(r: Runtime, value: Ptr): string {
   return out;
 }
 
+const FALLBACK_MESSAGE = cstr(
+  "a JavaScript error was thrown, and converting it to a Python exception failed",
+);
+
 /**
  * Set `e` as the current Python exception (the GIL is held): a `PyErr` as
  * itself, any other thrown value as `RuntimeError` carrying the JS message,
- * with the JS stack as a note (3.11+) or in the message.
+ * with the JS stack as a note (3.11+) or in the message. Never throws, and
+ * leaves exactly one exception set, whatever `e` is (a Proxy whose traps
+ * throw, an object whose `message` getter throws, a released `PyErr`).
  */
 export function restoreError(e: unknown): void {
-  const r = runtime();
   if (!gilHeld) return;
+  const r = runtime();
   try {
     if (e instanceof PyErr) {
-      const v = e.unsafeValuePtr;
-      const t = r.sym.PyObject_Type(v)!;
-      r.sym.PyErr_SetObject(t, v);
-      r.sym.Py_DecRef(t);
+      raiseIn(e, r);
       return;
     }
-    const err = e instanceof Error ? e : new Error(String(e));
-    const jsStack = err.stack ?? "";
+    const { name, message, stack } = describe(e);
     const withNotes = r.version.minor >= 11;
     const text = withNotes
-      ? `${err.name}: ${err.message}`
-      : `${err.name}: ${err.message}\n${jsStack}`;
+      ? `${name}: ${message}`
+      : `${name}: ${message}\n${stack}`;
     const msg = strNew(r, text);
     const exc = callOne(r, builtinType(r, "RuntimeError"), msg);
     r.sym.Py_DecRef(msg);
     if (withNotes) {
       const add = getAttrStr(r, exc, "add_note");
       if (add) {
-        const note = strNew(r, `JavaScript stack:\n${jsStack}`);
+        const note = strNew(r, `JavaScript stack:\n${stack}`);
         const res = callOne(r, add, note);
         r.sym.Py_DecRef(res);
         r.sym.Py_DecRef(note);
@@ -390,9 +492,44 @@ export function restoreError(e: unknown): void {
     r.sym.Py_DecRef(exc);
   } catch (inner) {
     // Never let anything escape into C: fall back to a plain RuntimeError.
-    r.sym.PyErr_SetString(
-      builtinType(r, "RuntimeError"),
-      cstr(`JS error could not be converted: ${String(inner)}`),
-    );
+    try {
+      let why = "";
+      try {
+        why = `: ${describe(inner).message}`;
+      } catch {
+        // nothing more to say
+      }
+      const text =
+        `a JavaScript error was thrown, and converting it to a Python exception failed${why}`;
+      r.sym.PyErr_SetString(builtinType(r, "RuntimeError"), cstr(text));
+    } catch {
+      r.sym.PyErr_SetString(builtinType(r, "RuntimeError"), FALLBACK_MESSAGE);
+    }
   }
+}
+
+/** Name, message and stack of any thrown value; never throws. */
+function describe(
+  e: unknown,
+): { name: string; message: string; stack: string } {
+  const read = (f: () => unknown, fallback: string): string => {
+    try {
+      const v = f();
+      return typeof v === "string" ? v : v === undefined ? fallback : String(v);
+    } catch {
+      return fallback;
+    }
+  };
+  if (e instanceof Error) {
+    return {
+      name: read(() => e.name, "Error"),
+      message: read(() => e.message, "<message unreadable>"),
+      stack: read(() => e.stack, ""),
+    };
+  }
+  return {
+    name: "Error",
+    message: read(() => String(e), "<a thrown value that cannot be printed>"),
+    stack: "",
+  };
 }

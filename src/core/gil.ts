@@ -200,7 +200,7 @@ export function withGilScope<R>(f: (scope: Scope) => R): R {
   const r: Runtime = loadedRuntime();
   const gstate = r.sym.PyGILState_Ensure();
   try {
-    return inScope((scope) => checkSync(f(scope)));
+    return inScope((scope) => checkSync(f(scope)), true);
   } finally {
     if (deferred.length > 0 && regions.length === 0) {
       setGilHeld(true);
@@ -214,12 +214,30 @@ export function withGilScope<R>(f: (scope: Scope) => R): R {
   }
 }
 
+let escape: ((e: unknown, outermost: boolean) => Ref | null) | null = null;
+/**
+ * Installed by `err.ts`: called with a value thrown out of a pool or scope
+ * before it releases what it owns, so a `PyErr` keeps its exception object:
+ * as a GIL-independent reference when it leaves the outermost scope
+ * (`outermost`), else in a new `Ref` the caller hands to the enclosing pool.
+ */
+export function setEscapeHook(
+  f: (e: unknown, outermost: boolean) => Ref | null,
+): void {
+  escape = f;
+}
+
+/** Internal to the pool tier: see {@linkcode setEscapeHook}. */
+export function escaping(e: unknown, outermost: boolean): Ref | null {
+  return escape === null ? null : escape(e, outermost);
+}
+
 /**
  * Run `f` in a new innermost scope (the GIL is held); everything the scope
  * owns is released when `f` returns or throws, and the outer scope is
  * restored.
  */
-function inScope<R>(f: (scope: Scope) => R): R {
+function inScope<R>(f: (scope: Scope) => R, outermost = false): R {
   const outer = current;
   const outerHeld = gilHeld;
   const scope = new Scope(pooled.length);
@@ -227,6 +245,9 @@ function inScope<R>(f: (scope: Scope) => R): R {
   setGilHeld(true);
   try {
     return f(scope);
+  } catch (e) {
+    if (outermost) escaping(e, true);
+    throw e;
   } finally {
     scope.active = false;
     releasePooled(scope.poolStart, Dead.PoolEnded);

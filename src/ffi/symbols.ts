@@ -133,6 +133,8 @@ export const SYMBOLS = {
   PyType_GetFlags: { parameters: ["pointer"], result: "u32" },
   /** int PyType_IsSubtype(PyTypeObject* a, PyTypeObject* b) */
   PyType_IsSubtype: { parameters: ["pointer", "pointer"], result: "i32" },
+  /** int PyIter_Check(PyObject* o)  (a function in every supported version) */
+  PyIter_Check: { parameters: ["pointer"], result: "i32" },
   /** PyObject* PyObject_Dir(PyObject* o)  (new) */
   PyObject_Dir: { parameters: ["pointer"], result: "pointer" },
 

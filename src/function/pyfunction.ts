@@ -82,32 +82,63 @@ let trampoline:
   }>
   | null = null;
 
+/**
+ * How many TypeScript functions may be running inside one another (JS ->
+ * Python -> JS ...). Each level stacks CPython's, Deno's and V8's frames on
+ * the one native stack; past this bound the call raises `RecursionError` in
+ * Python instead of running the handler, long before the stack runs out
+ * (measured: V8's stack limit is reached at about 240 levels on 3.11 with
+ * the default stack size, fewer with deep Python frames in between).
+ */
+const MAX_CALL_DEPTH = 100;
+let callDepth = 0;
+const RECURSION_MESSAGE = new TextEncoder().encode(
+  `maximum recursion depth exceeded: more than ${MAX_CALL_DEPTH} TypeScript functions ` +
+    "called from Python are running inside one another\0",
+);
+let recursionErrorType: Ptr | null = null;
+
 function trampolineFn(
   self: Deno.PointerValue,
   args: Deno.PointerValue,
   nargsRaw: number | bigint,
   kwnames: Deno.PointerValue,
 ): Deno.PointerValue {
-  const out = withCallbackScope((scope) => {
-    const sym = runtime().sym;
-    try {
-      const idObj = sym.PyDict_GetItemWithError(
-        sym.PyModule_GetDict(self!)!,
-        strCache(ID_ATTR),
+  if (callDepth >= MAX_CALL_DEPTH) {
+    // The caller holds the GIL (it is calling us); do as little as possible.
+    if (recursionErrorType !== null) {
+      loadedRuntime().sym.PyErr_SetString(
+        recursionErrorType,
+        RECURSION_MESSAGE,
       );
-      const id = idObj === null ? -1 : sym.PyLong_AsDouble(idObj);
-      const entry = table[id];
-      if (entry === undefined) {
-        throw PyTypeError.newErr("this TypeScript function was released");
-      }
-      return invoke(entry, scope, args, Number(nargsRaw), kwnames);
-    } catch (e) {
-      restoreError(e);
-      return null;
     }
-  });
-  if (out === undefined) foreignThreadError();
-  return out === undefined ? null : out;
+    return null;
+  }
+  callDepth++;
+  try {
+    const out = withCallbackScope((scope) => {
+      const sym = runtime().sym;
+      try {
+        const idObj = sym.PyDict_GetItemWithError(
+          sym.PyModule_GetDict(self!)!,
+          strCache(ID_ATTR),
+        );
+        const id = idObj === null ? -1 : sym.PyLong_AsDouble(idObj);
+        const entry = table[id];
+        if (entry === undefined) {
+          throw PyTypeError.newErr("this TypeScript function was released");
+        }
+        return invoke(entry, scope, args, Number(nargsRaw), kwnames);
+      } catch (e) {
+        restoreError(e);
+        return null;
+      }
+    });
+    if (out === undefined) foreignThreadError();
+    return out === undefined ? null : out;
+  } finally {
+    callDepth--;
+  }
 }
 
 // A call from another Python thread reaches this trampoline only while the JS
@@ -211,7 +242,27 @@ function invoke(
     params[entry.sig.varkw] = kw;
   }
   const result = (entry.handler as PyFunctionHandler)(params, py);
+  if (isThenable(result)) {
+    // Async handlers are not supported yet: the rejection is handled here
+    // (it must not kill the process later), and Python gets a TypeError.
+    (result as PromiseLike<unknown>).then(undefined, () => {});
+    throw PyTypeError.newErr(
+      `TypeScript function ${entry.sig.name}() returned a Promise: functions called from ` +
+        "Python must return synchronously (do the async work before or after the Python call)",
+    );
+  }
   return toPy(result, py);
+}
+
+function isThenable(v: unknown): boolean {
+  if ((typeof v !== "object" && typeof v !== "function") || v === null) {
+    return false;
+  }
+  try {
+    return typeof (v as { then?: unknown }).then === "function";
+  } catch {
+    return false; // a throwing `then` getter: convert it as any other object
+  }
 }
 
 function getTrampoline(): NonNullable<typeof trampoline> {
@@ -227,6 +278,13 @@ function getTrampoline(): NonNullable<typeof trampoline> {
     trampoline.unref();
   }
   prepareForeignThreadError();
+  if (recursionErrorType === null) {
+    const t = runtime().sym.PyDict_GetItemWithError(
+      runtime().builtins,
+      strCache("RecursionError"),
+    );
+    if (t !== null) recursionErrorType = t; // a builtin: lives as long as Python
+  }
   return trampoline;
 }
 
@@ -301,6 +359,34 @@ export function pyfunction<P extends PythonBase>(
   signature: string,
   handler: PyFunctionHandler<P>,
 ): PyCFunction {
+  return wrap(py, functionPtr(py, signature, handler), PyCFunction);
+}
+
+/** `ast.literal_eval(text)` as a new reference, with no tier object made. */
+function literalEval(text: string): Ptr {
+  const sym = runtime().sym;
+  const name = strToPy("ast");
+  const ast = sym.PyImport_Import(name);
+  sym.Py_DecRef(name);
+  if (ast === null) throw fetchError();
+  const f = sym.PyObject_GetAttr(ast, strCache("literal_eval"));
+  sym.Py_DecRef(ast);
+  if (f === null) throw fetchError();
+  const args = sym.PyTuple_New(ssize(1))!;
+  sym.PyTuple_SetItem(args, ssize(0), strToPy(text));
+  const v = sym.PyObject_Call(f, args, null);
+  sym.Py_DecRef(args);
+  sym.Py_DecRef(f);
+  if (v === null) throw fetchError();
+  return v;
+}
+
+/** The function object of {@linkcode pyfunction} as a new reference. */
+function functionPtr<P extends PythonBase>(
+  py: P,
+  signature: string,
+  handler: PyFunctionHandler<P>,
+): Ptr {
   const state = tokenState(py);
   const r = runtime();
   const sym = r.sym;
@@ -308,18 +394,9 @@ export function pyfunction<P extends PythonBase>(
   if (++createdSinceSweep >= 64) sweep();
   // Defaults: Python literals, evaluated once.
   const defaults: (Ptr | null)[] = [];
-  let literalEval: PyAny | null = null;
   try {
     for (const p of sig.parameters) {
-      if (p.default === undefined) {
-        defaults.push(null);
-        continue;
-      }
-      literalEval ??= py.import("ast").getattr("literal_eval");
-      const v = literalEval.call1(p.default);
-      const ptr = v.unsafePtr;
-      sym.Py_IncRef(ptr);
-      defaults.push(ptr);
+      defaults.push(p.default === undefined ? null : literalEval(p.default));
     }
   } catch (e) {
     for (const d of defaults) if (d !== null) sym.Py_DecRef(d);
@@ -376,8 +453,11 @@ export function pyfunction<P extends PythonBase>(
     throw fetchError();
   }
   entry.weak = sym.PyWeakref_NewRef(fn, null);
-  if (entry.weak === null) throw fetchError();
-  return wrap(py, fn, PyCFunction);
+  if (entry.weak === null) {
+    sym.Py_DecRef(fn);
+    throw fetchError();
+  }
+  return fn;
 }
 
 /** A tier object's JS value when it has one, else the object itself. */
@@ -397,7 +477,9 @@ setFunctionConverter((fn, py) => {
   const name = /^[A-Za-z_][A-Za-z0-9_]*$/.test(fn.name)
     ? fn.name
     : "js_function";
-  const f = pyfunction(
+  // The new reference goes straight to the caller: no tier object is made,
+  // so nothing stays in a pool or slot once Python drops the function.
+  return functionPtr(
     py as PythonBase,
     `${name}(*args, **kwargs)`,
     ({ args, kwargs }) => {
@@ -411,7 +493,4 @@ setFunctionConverter((fn, py) => {
       return (fn as (...a: unknown[]) => unknown)(...list);
     },
   );
-  const p = f.unsafePtr;
-  runtime().sym.Py_IncRef(p);
-  return p;
 });

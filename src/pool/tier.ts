@@ -6,7 +6,14 @@
  * @module
  */
 
-import { Dead, pooled, Ref, releasePooled, type Tier } from "../core/gil.ts";
+import {
+  Dead,
+  escaping,
+  pooled,
+  Ref,
+  releasePooled,
+  type Tier,
+} from "../core/gil.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 
 /** The pool policy. */
@@ -30,9 +37,14 @@ export const POOL: Tier = {
 /** Run `f` in a nested pool: references registered inside are released when it returns. */
 export function withPool<R>(f: () => R): R {
   const start = pooled.length;
+  let kept: Ref | null = null;
   try {
     return f();
+  } catch (e) {
+    kept = escaping(e, false); // a PyErr thrown out keeps its exception object
+    throw e;
   } finally {
     releasePooled(start, Dead.PoolEnded);
+    if (kept !== null) pooled.push(kept);
   }
 }

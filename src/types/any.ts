@@ -17,7 +17,13 @@ import {
 import { fetchError } from "../core/err.ts";
 import { PyAttributeError, PyTypeError } from "../core/exceptions.ts";
 import { deadMessage, gilHeld, noGilError, type Ref } from "../core/gil.ts";
-import { type Ptr, runtime } from "../core/runtime.ts";
+import {
+  cstr,
+  EVAL_INPUT,
+  type Ptr,
+  type Runtime,
+  runtime,
+} from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { Py } from "./py.ts";
 import type { PyDict } from "./dict.ts";
@@ -125,6 +131,32 @@ function kwargsDict(
   return toPy(kwargs, py);
 }
 
+/**
+ * `lambda f, a, k: f(*a, **k)`, compiled once: calls whose keyword
+ * arguments are a Python object other than an exact dict go through it, so
+ * a mapping is unpacked, and anything else raises, exactly as `f(**k)`
+ * does in Python (`f() argument after ** must be a mapping, not list`).
+ * `PyObject_Call` itself takes only a dict (any other object crashes it).
+ */
+let starCall: Ptr | null = null;
+function starCallPtr(): Ptr {
+  if (starCall !== null) return starCall;
+  const sym = runtime().sym;
+  const code = sym.Py_CompileString(
+    cstr("lambda f, a, k: f(*a, **k)"),
+    cstr("<pyembed>"),
+    EVAL_INPUT,
+  );
+  if (code === null) throw fetchError();
+  const g = sym.PyDict_New()!;
+  sym.PyDict_SetItem(g, strCache("__builtins__"), runtime().builtins);
+  const f = sym.PyEval_EvalCode(code, g, g);
+  sym.Py_DecRef(code);
+  sym.Py_DecRef(g);
+  if (f === null) throw fetchError();
+  return (starCall = f); // kept for the life of the process
+}
+
 /** Internal: call `callable` with converted positional and keyword arguments. */
 export function callPtr(
   py: PythonBase,
@@ -144,10 +176,58 @@ export function callPtr(
     sym.Py_DecRef(t);
     throw e;
   }
-  const res = sym.PyObject_Call(callable, t, kw);
+  let res: Ptr | null;
+  if (kw === null || isExactDict(sym, kw)) {
+    res = sym.PyObject_Call(callable, t, kw);
+  } else {
+    // A PyAny that is not a dict (a mapping, or a list by mistake).
+    const all = sym.PyTuple_New(ssize(3))!;
+    sym.Py_IncRef(callable);
+    sym.PyTuple_SetItem(all, ssize(0), callable);
+    sym.PyTuple_SetItem(all, ssize(1), t); // steals t
+    sym.PyTuple_SetItem(all, ssize(2), kw); // steals kw
+    let helper: Ptr;
+    try {
+      helper = starCallPtr();
+    } catch (e) {
+      sym.Py_DecRef(all);
+      throw e;
+    }
+    res = sym.PyObject_Call(helper, all, null);
+    sym.Py_DecRef(all);
+    return res;
+  }
   sym.Py_DecRef(t);
   if (kw !== null) sym.Py_DecRef(kw);
   return res;
+}
+
+function isExactDict(sym: Runtime["sym"], p: Ptr): boolean {
+  const t = sym.PyObject_Type(p)!;
+  const yes = Deno.UnsafePointer.equals(t, runtime().types.dict);
+  sym.Py_DecRef(t);
+  return yes;
+}
+
+/**
+ * Internal: `str(getattr(obj, name))` as a JS string, with no tier object
+ * made for the attribute (so nothing is left in a pool or slot).
+ */
+export function attrString(obj: PyAny, name: string): string {
+  const sym = runtime().sym;
+  const v = sym.PyObject_GetAttr(obj.unsafePtr, strCache(name));
+  if (v === null) throw fetchError();
+  try {
+    const s = sym.PyObject_Str(v);
+    if (s === null) throw fetchError();
+    try {
+      return strToJs(s);
+    } finally {
+      sym.Py_DecRef(s);
+    }
+  } finally {
+    sym.Py_DecRef(v);
+  }
 }
 
 /**
@@ -678,9 +758,12 @@ class ItemIterator implements Iterator<PyAny> {
 export class PyIterator extends PyAny {
   /** Class name used in downcast errors. */
   static override readonly typeName: string = "PyIterator";
-  /** Does the object implement the iterator protocol (`__next__`)? */
+  /**
+   * Is the object an iterator? `PyIter_Check`: its type has a `__next__`
+   * slot (so a class such as `type(iter([]))` is not, while its instances are).
+   */
   static override typeCheck(obj: PyAny): boolean {
-    return obj.hasattr("__next__") && obj.hasattr("__iter__");
+    return runtime().sym.PyIter_Check(obj.unsafePtr) === 1;
   }
   /** `next(self)`, or `undefined` when exhausted. */
   nextItem(): PyAny | undefined {

@@ -7,7 +7,7 @@
 
 import { isSubtype } from "../core/convert.ts";
 import { runtime } from "../core/runtime.ts";
-import { PyAny } from "./any.ts";
+import { attrString, PyAny } from "./any.ts";
 
 /**
  * A builtin function object (`builtin_function_or_method`), such as `len`
@@ -32,6 +32,6 @@ export class PyCFunction extends PyAny {
   }
   /** `self.__name__`. */
   name(): string {
-    return this.getattr("__name__").str();
+    return attrString(this, "__name__");
   }
 }

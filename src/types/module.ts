@@ -4,10 +4,10 @@
  * @module
  */
 
-import { isSubtype, strToJs, strToPy, toPy } from "../core/convert.ts";
+import { isSubtype, strToPy, toPy } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
 import { cstr, FILE_INPUT, runtime } from "../core/runtime.ts";
-import { PyAny, wrap, wrapBorrowed } from "./any.ts";
+import { attrString, PyAny, wrap, wrapBorrowed } from "./any.ts";
 import type { PyCFunction } from "./cfunction.ts";
 import { PyDict } from "./dict.ts";
 import { type PythonBase, tokenState } from "./python.ts";
@@ -73,7 +73,7 @@ export class PyModule extends PyAny {
   }
   /** `self.__name__`. */
   name(): string {
-    return strToJs(this.getattr("__name__").unsafePtr);
+    return attrString(this, "__name__");
   }
   /** `self.name = value` (PyO3's `PyModule::add`); adds `name` to `__all__` if it exists. */
   add(name: string, value: unknown): void {

@@ -2042,27 +2042,59 @@ export function defineSuite(name: "stable" | "owned", tier: TierModule): void {
     g[Symbol.dispose]();
   });
 
-  test("refcounts: a PyErr's exception (traceback frames) is released by releaseValue or by GC", async () => {
+  test("refcounts: a PyErr's exception (traceback frames) is released with its scope, by releaseValue, or by GC once it escaped", async () => {
     const gc = requireGc();
     const g = Python.withGil((py) => Py.from(freshFixture(py).g));
     const count = () =>
       Python.withGil((py) => g.bind(py).getItem("S")!.refCnt());
     const before = count();
-    let err: unknown;
+    // Caught inside the scope: released when the scope ends, deterministically.
+    let caught: unknown;
     Python.withGil((py) => {
       const fx = fixFrom(g.bind(py));
-      err = throwsLike(() => fx.boom.call1(fx.S), PyValueError);
-    });
-    assert.ok(count() > before, "the traceback's frame holds the argument");
-    (err as Stable.PyErr).releaseValue();
-    assert.equal(count(), before);
-    (err as Stable.PyErr).releaseValue();
-    Python.withGil((py) => {
-      const fx = fixFrom(g.bind(py));
+      caught = throwsLike(() => fx.boom.call1(fx.S), PyValueError);
+      assert.ok(count() > before, "the traceback's frame holds the argument");
       for (let i = 0; i < 20; i++) {
         throwsLike(() => fx.boom.call1(fx.S), PyValueError);
       }
     });
+    assert.equal(count(), before, "released when the scope ended");
+    const c = caught as Stable.PyErr;
+    assert.equal(c.typeName, "ValueError");
+    throwsLike(() => c.value, Error, /exception object was released/);
+    // Thrown out of withGil: kept (GIL-independent) until releaseValue.
+    let escaped: unknown;
+    try {
+      Python.withGil((py) => fixFrom(g.bind(py)).boom.call1(42));
+    } catch (e) {
+      escaped = e;
+    }
+    assert.ok(escaped instanceof PyValueError);
+    assert.match((escaped as Stable.PyErr).traceback, /boom/);
+    let kept: unknown;
+    try {
+      Python.withGil((py) => {
+        const fx = fixFrom(g.bind(py));
+        fx.boom.call1(fx.S);
+      });
+    } catch (e) {
+      kept = e;
+    }
+    assert.ok(count() > before, "the escaped error keeps its traceback");
+    (kept as Stable.PyErr).releaseValue();
+    assert.equal(count(), before);
+    (kept as Stable.PyErr).releaseValue(); // idempotent
+    // Escaped and dropped: the backstop releases it.
+    for (let i = 0; i < 20; i++) {
+      try {
+        Python.withGil((py) => {
+          const fx = fixFrom(g.bind(py));
+          fx.boom.call1(fx.S);
+        });
+      } catch {
+        // dropped
+      }
+    }
     for (let i = 0; i < 10 && count() !== before; i++) {
       gc();
       await ticks();
