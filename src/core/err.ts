@@ -23,6 +23,24 @@ import type { Py } from "../types/py.ts";
 
 type Lazy = { message: string };
 
+/** Inside a scope this module opened itself (not the user's). */
+let ownScope = false;
+
+/**
+ * Run `f` with the GIL: in the caller's scope when it holds one, else in a
+ * scope of this module's, where a materialized exception object is kept as a
+ * GIL-independent reference (that scope ends before the caller sees it).
+ */
+function withGil<R>(f: () => R): R {
+  if (gilHeld) return f();
+  ownScope = true;
+  try {
+    return withGilScope(f);
+  } finally {
+    ownScope = false;
+  }
+}
+
 /** Set by `PyErr`'s static blocks (they reach its private fields). */
 let escapeHook: ((e: unknown, outermost: boolean) => Ref | null) | null = null;
 let raiseIn: (e: PyErr, r: Runtime) => void;
@@ -120,7 +138,7 @@ export class PyErr extends Error {
 
   /** Take ownership of the new reference `p`: the current pool's, or a `Strong` outside any scope. */
   #own(p: Ptr): void {
-    if (currentScope() !== null) {
+    if (currentScope() !== null && !ownScope) {
       this.#ref = new Ref(p, -1, null);
       pooled.push(this.#ref);
     } else {
@@ -147,7 +165,7 @@ export class PyErr extends Error {
     if (this.#traceback !== undefined) return this.#traceback;
     const v = this.#ptr();
     if (v === null) return this.#ref === null ? (this.#traceback = "") : "";
-    this.#traceback = withGilScope(() => formatTraceback(runtime(), v));
+    this.#traceback = withGil(() => formatTraceback(runtime(), v));
     return this.#traceback;
   }
 
@@ -157,7 +175,7 @@ export class PyErr extends Error {
    * `err.value.bind(py).getattr("args")`. Needs the GIL for a lazy error.
    */
   get value(): Py<PyAny> {
-    return withGilScope(() => {
+    return withGil(() => {
       const p = this.unsafeValuePtr;
       runtime().sym.Py_IncRef(p);
       return pyFactory!(p);
@@ -203,7 +221,7 @@ export class PyErr extends Error {
       | (abstract new (...args: never[]) => PyErr),
   ): boolean {
     if (typeof type === "function") return this instanceof type;
-    return withGilScope(() =>
+    return withGil(() =>
       runtime().sym.PyErr_GivenExceptionMatches(
         this.unsafeValuePtr,
         type.unsafePtr,
@@ -449,6 +467,9 @@ function formatTraceback(r: Runtime, value: Ptr): string {
   return out;
 }
 
+const RECURSION_MESSAGE = cstr(
+  "maximum recursion depth exceeded: the JavaScript stack ran out in calls between Python and TypeScript",
+);
 const FALLBACK_MESSAGE = cstr(
   "a JavaScript error was thrown, and converting it to a Python exception failed",
 );
@@ -463,9 +484,21 @@ const FALLBACK_MESSAGE = cstr(
 export function restoreError(e: unknown): void {
   if (!gilHeld) return;
   const r = runtime();
+  // What the handler left pending (e.g. an error it was converting when the
+  // JS stack ran out) is replaced: exactly one exception leaves the callback.
+  r.sym.PyErr_Clear();
   try {
     if (e instanceof PyErr) {
       raiseIn(e, r);
+      return;
+    }
+    if (isStackOverflow(e)) {
+      // The JS stack ran out inside JS <-> Python recursion: do as little as
+      // possible here (no regex, no string building: the stack is short).
+      r.sym.PyErr_SetString(
+        builtinType(r, "RecursionError"),
+        RECURSION_MESSAGE,
+      );
       return;
     }
     const { name, message, stack } = describe(e);
@@ -492,6 +525,7 @@ export function restoreError(e: unknown): void {
     r.sym.Py_DecRef(exc);
   } catch (inner) {
     // Never let anything escape into C: fall back to a plain RuntimeError.
+    r.sym.PyErr_Clear();
     try {
       let why = "";
       try {
@@ -502,9 +536,26 @@ export function restoreError(e: unknown): void {
       const text =
         `a JavaScript error was thrown, and converting it to a Python exception failed${why}`;
       r.sym.PyErr_SetString(builtinType(r, "RuntimeError"), cstr(text));
-    } catch {
-      r.sym.PyErr_SetString(builtinType(r, "RuntimeError"), FALLBACK_MESSAGE);
+    } catch (again) {
+      r.sym.PyErr_Clear();
+      r.sym.PyErr_SetString(
+        builtinType(
+          r,
+          isStackOverflow(again) ? "RecursionError" : "RuntimeError",
+        ),
+        isStackOverflow(again) ? RECURSION_MESSAGE : FALLBACK_MESSAGE,
+      );
     }
+  }
+}
+
+/** V8's "Maximum call stack size exceeded" RangeError. */
+function isStackOverflow(e: unknown): boolean {
+  if (!(e instanceof RangeError)) return false;
+  try {
+    return e.message.includes("call stack");
+  } catch {
+    return false;
   }
 }
 

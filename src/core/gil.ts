@@ -250,10 +250,14 @@ function inScope<R>(f: (scope: Scope) => R, outermost = false): R {
     throw e;
   } finally {
     scope.active = false;
-    releasePooled(scope.poolStart, Dead.PoolEnded);
-    releaseSlots(scope);
-    current = outer;
-    setGilHeld(outerHeld);
+    try {
+      releasePooled(scope.poolStart, Dead.PoolEnded);
+      releaseSlots(scope);
+    } finally {
+      // Restored whatever happens above (even the JS stack running out).
+      current = outer;
+      setGilHeld(outerHeld);
+    }
   }
 }
 

@@ -136,6 +136,19 @@ function trampolineFn(
     });
     if (out === undefined) foreignThreadError();
     return out === undefined ? null : out;
+  } catch {
+    // Only reachable when the JS stack ran out while unwinding above: never
+    // let a JS exception escape into C; Python gets a RecursionError.
+    try {
+      const sym = loadedRuntime().sym;
+      sym.PyErr_Clear();
+      if (recursionErrorType !== null) {
+        sym.PyErr_SetString(recursionErrorType, RECURSION_MESSAGE);
+      }
+    } catch {
+      // nothing more can be done without stack
+    }
+    return null;
   } finally {
     callDepth--;
   }

@@ -25,7 +25,7 @@ import {
   runtime,
 } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
-import { Py } from "./py.ts";
+import { type Py, pyFromOwned } from "./py.ts";
 import type { PyDict } from "./dict.ts";
 import type { PythonBase } from "./python.ts";
 import { tokenState } from "./python.ts";
@@ -365,7 +365,7 @@ export class PyAny {
   unbind(): Py<this> {
     void this.unsafePtr;
     const ptr = tokenState(this.#py).tier.moveOut(this.#ref);
-    return Py.fromOwnedPtr(ptr, this.constructor as Ctor<this>);
+    return pyFromOwned(ptr, this.constructor as Ctor<this>);
   }
 
   /** The object's reference count (`sys.getrefcount(obj)` minus its argument). */

@@ -11,7 +11,14 @@ import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { Strong } from "../core/strong.ts";
 import { PyAny, wrapBorrowed } from "./any.ts";
-import type { Ctor } from "./internal.ts";
+import { type Ctor, KEY } from "./internal.ts";
+
+/**
+ * Internal (not exported from any entry point): adopt the strong reference
+ * `ptr` as a `Py` of class `cls`. The caller guarantees `ptr` is a live
+ * `PyObject*` it owns a reference to.
+ */
+export let pyFromOwned: <T extends PyAny>(ptr: Ptr, cls: Ctor<T>) => Py<T>;
 import type { PythonBase } from "./python.ts";
 
 /**
@@ -33,21 +40,27 @@ export class Py<T extends PyAny = PyAny> {
   #strong: Strong;
   #cls: Ctor<T>;
 
-  private constructor(ptr: Ptr, cls: Ctor<T>) {
+  /** @ignore Internal: a `Py` comes from `Py.from(obj)` or `obj.unbind()`. */
+  private constructor(key: typeof KEY, ptr: Ptr, cls: Ctor<T>) {
+    if (key !== KEY) {
+      throw new TypeError(
+        "Py cannot be constructed with new: use Py.from(obj) or obj.unbind()",
+      );
+    }
     this.#strong = new Strong(ptr);
     this.#cls = cls;
+  }
+
+  static {
+    pyFromOwned = <T extends PyAny>(ptr: Ptr, cls: Ctor<T>): Py<T> =>
+      new Py(KEY, ptr, cls);
   }
 
   /** A new `Py` holding a new strong reference to `obj`. */
   static from<T extends PyAny>(obj: T): Py<T> {
     const p = obj.unsafePtr;
     runtime().sym.Py_IncRef(p);
-    return new Py(p, obj.constructor as Ctor<T>);
-  }
-
-  /** @ignore Internal: adopt a strong reference. */
-  static fromOwnedPtr<T extends PyAny>(ptr: Ptr, cls: Ctor<T>): Py<T> {
-    return new Py(ptr, cls);
+    return new Py(KEY, p, obj.constructor as Ctor<T>);
   }
 
   /** The pointer; valid while this `Py` is not disposed. Use it only with the GIL held. */
@@ -80,7 +93,7 @@ export class Py<T extends PyAny = PyAny> {
     void py;
     const p = this.unsafePtr;
     runtime().sym.Py_IncRef(p);
-    return new Py(p, this.#cls);
+    return new Py(KEY, p, this.#cls);
   }
 
   /** The reference count of the object (read directly: no temporary reference is taken). */
@@ -97,4 +110,4 @@ export class Py<T extends PyAny = PyAny> {
   }
 }
 
-setPyFactory((p) => Py.fromOwnedPtr(p, PyAny));
+setPyFactory((p) => pyFromOwned(p, PyAny));
