@@ -10,6 +10,7 @@ import { fetchError } from "./err.ts";
 import { enterUser, leaveUser } from "./gil.ts";
 import { PyOverflowError, PyTypeError, PyValueError } from "./exceptions.ts";
 import { type Ptr, type Runtime, runtime } from "./runtime.ts";
+import { cstr } from "./runtime.ts";
 import { ssize } from "./ssize.ts";
 
 /** `tp_flags` bits that identify builtin types and their subclasses. */
@@ -65,10 +66,21 @@ export function setFunctionConverter(
 
 // --- scratch -----------------------------------------------------------------
 
+/**
+ * Largest scratch buffer kept between conversions. Strings up to a third of
+ * this (UTF-8 worst case) reuse it; a larger conversion gets a buffer of its
+ * own that is garbage once the conversion returns, so one 200 MB string does
+ * not pin 200 MB (or 600 MB) for the life of the process. (1 MiB: a
+ * string of up to ~350k UTF-16 units still converts without a scratch allocation.)
+ */
+const SCRATCH_KEEP = 1 << 20;
 let scratch = new Uint8Array(1 << 12);
 function scratchOf(n: number): Uint8Array<ArrayBuffer> {
   if (scratch.length < n) {
-    scratch = new Uint8Array(Math.max(n, scratch.length * 2));
+    if (n > SCRATCH_KEEP) return new Uint8Array(n);
+    scratch = new Uint8Array(
+      Math.min(Math.max(n, scratch.length * 2), SCRATCH_KEEP),
+    );
   }
   return scratch as Uint8Array<ArrayBuffer>;
 }
@@ -99,7 +111,13 @@ export function isSubtype(sym: Runtime["sym"], p: Ptr, type: Ptr): boolean {
 
 // --- str -----------------------------------------------------------------------
 
-/** A new `str` from a JS string (lone surrogates kept, via UTF-16 `surrogatepass`). */
+/**
+ * A new `str` from a JS string, code unit for code unit: a well-formed
+ * surrogate pair becomes its one astral code point, and a lone surrogate
+ * becomes that surrogate code point (UTF-16 with `surrogatepass`), so
+ * `strToJs(strToPy(s)) === s` for every JS string `s`. See
+ * {@linkcode strToJs} for the one case the other direction cannot keep.
+ */
 export function strToPy(s: string): Ptr {
   const sym = runtime().sym;
   if (!s.isWellFormed()) {
@@ -115,25 +133,35 @@ export function strToPy(s: string): Ptr {
     if (p === null) throw fetchError();
     return p;
   }
-  const buf = scratchOf(s.length * 3 + 1);
-  const { written } = encoder.encodeInto(s, buf);
-  const p = sym.PyUnicode_DecodeUTF8(buf, ssize(written), null);
+  const max = s.length * 3;
+  let buf: Uint8Array<ArrayBuffer>;
+  let n: number;
+  if (max < SCRATCH_KEEP) {
+    buf = scratchOf(max + 1);
+    n = encoder.encodeInto(s, buf).written;
+  } else {
+    // A large string: an exact-size copy, garbage after the call.
+    buf = encoder.encode(s) as Uint8Array<ArrayBuffer>;
+    n = buf.length;
+  }
+  const p = sym.PyUnicode_DecodeUTF8(buf, ssize(n), null);
   if (p === null) throw fetchError();
   return p;
 }
 
-/** Copy `n` bytes at `src` into the scratch buffer and return a view of them. */
-function readBytes(
-  sym: Runtime["sym"],
-  src: Ptr,
-  n: number,
-): Uint8Array<ArrayBuffer> {
-  const buf = scratchOf(n);
-  if (n > 0) sym.memcpy(buf, src, ssize(n));
-  return buf.subarray(0, n);
-}
-
-/** A JS string from a `str` (lone surrogates kept). Throws TypeError for non-str. */
+/**
+ * A JS string from a `str`, code point for code point: an astral code point
+ * becomes a surrogate pair, a lone surrogate code point the same lone code
+ * unit. Throws TypeError for a non-`str`.
+ *
+ * What is not preserved: JS strings are UTF-16 code units, so a Python str
+ * holding a high surrogate code point followed by a low one (two code
+ * points, `'\ud83d' '\ude00'`, `len` 2) gives the same JS string as the one
+ * astral code point they encode (`'\U0001f600'`, `len` 1): converting it
+ * back to Python gives the astral `str`, which is not equal to the original.
+ * Every other `str` round-trips exactly (Python -> JS -> Python), and every
+ * JS string does (JS -> Python -> JS, {@linkcode strToPy}).
+ */
 export function strToJs(p: Ptr): string {
   const sym = runtime().sym;
   const data = sym.PyUnicode_AsUTF8AndSize(p, sizeOut);
@@ -158,7 +186,17 @@ export function strToJs(p: Ptr): string {
     return out;
   }
   const n = Number(sizeOut[0]);
-  return n === 0 ? "" : decoder.decode(readBytes(sym, data, n));
+  if (n === 0) return "";
+  if (n <= SCRATCH_KEEP) {
+    const buf = scratchOf(n);
+    sym.memcpy(buf, data, ssize(n));
+    return decoder.decode(buf.subarray(0, n));
+  }
+  // A large string: decode straight from the str's own UTF-8 buffer (alive
+  // while `p` is; the view is dropped before this returns), no copy at all.
+  return decoder.decode(
+    new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(data, n)),
+  );
 }
 
 // --- bytes -----------------------------------------------------------------------
@@ -185,9 +223,18 @@ export function bytesToJs(p: Ptr): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** A copy of a `bytearray` object's contents. */
+/**
+ * A copy of a `bytearray` object's contents; CPython's TypeError for any
+ * other object (`PyByteArray_Size`/`_AsString` do not check their argument).
+ */
 export function byteArrayToJs(p: Ptr): Uint8Array<ArrayBuffer> {
-  const sym = runtime().sym;
+  const r = runtime();
+  const sym = r.sym;
+  if (!isSubtype(sym, p, r.types.bytearray)) {
+    throw PyTypeError.newErr(
+      `expected a bytearray, not '${typeName(p)}'`,
+    );
+  }
   const n = Number(sym.PyByteArray_Size(p));
   const out = new Uint8Array(n);
   const data = sym.PyByteArray_AsString(p);
@@ -551,40 +598,22 @@ export function toJs(p: Ptr, depth = 0): unknown {
       return intToJs(p);
     }
     if (flags & TpFlags.Unicode) return strToJs(p);
-    if (flags & TpFlags.Dict) {
-      const out = new Map<unknown, unknown>();
-      const keys = sym.PyDict_Keys(p)!;
-      const values = sym.PyDict_Values(p)!;
-      try {
-        const n = Number(sym.PyList_Size(keys));
-        for (let i = 0; i < n; i++) {
-          out.set(
-            toJs(sym.PyList_GetItem(keys, ssize(i))!, depth + 1),
-            toJs(sym.PyList_GetItem(values, ssize(i))!, depth + 1),
-          );
-        }
-      } finally {
-        sym.Py_DecRef(keys);
-        sym.Py_DecRef(values);
-      }
-      return out;
-    }
+    // Containers are read from a private snapshot (a new tuple holding a
+    // strong reference to every item), never from the live object: an
+    // item's conversion can run Python code (`__index__`, `__float__`, a
+    // set's `__iter__`, a key's `__eq__`...) that clears or resizes the
+    // container, which would free the items a borrowed read still points at.
+    if (flags & TpFlags.Dict) return dictToJs(p, depth);
     if (flags & TpFlags.List) {
-      const n = Number(sym.PyList_Size(p));
-      const out = new Array(n);
-      for (let i = 0; i < n; i++) {
-        out[i] = toJs(sym.PyList_GetItem(p, ssize(i))!, depth + 1);
+      const snap = sym.PyList_AsTuple(p);
+      if (snap === null) throw fetchError();
+      try {
+        return tupleToJs(snap, depth);
+      } finally {
+        sym.Py_DecRef(snap);
       }
-      return out;
     }
-    if (flags & TpFlags.Tuple) {
-      const n = Number(sym.PyTuple_Size(p));
-      const out = new Array(n);
-      for (let i = 0; i < n; i++) {
-        out[i] = toJs(sym.PyTuple_GetItem(p, ssize(i))!, depth + 1);
-      }
-      return out;
-    }
+    if (flags & TpFlags.Tuple) return tupleToJs(p, depth); // immutable
     if (flags & TpFlags.Bytes) return bytesToJs(p);
     if (p === r.none || sym.PyType_IsSubtype(t, r.types.noneType)) return null;
     if (sym.PyType_IsSubtype(t, r.types.float)) return floatToJs(p);
@@ -592,15 +621,22 @@ export function toJs(p: Ptr, depth = 0): unknown {
       sym.PyType_IsSubtype(t, r.types.set) ||
       sym.PyType_IsSubtype(t, r.types.frozenset)
     ) {
-      const out = new Set<unknown>();
-      forEachItem(p, (item) => {
-        try {
-          out.add(toJs(item, depth + 1));
-        } finally {
-          sym.Py_DecRef(item);
+      const snap = sym.PySequence_Tuple(p); // tuple(p): iterates like `for x in p`
+      if (snap === null) throw fetchError();
+      try {
+        const out = new Set<unknown>();
+        const n = tupleSize(snap);
+        for (let i = 0; i < n; i++) {
+          const v = toJs(sym.PyTuple_GetItem(snap, ssize(i))!, depth + 1);
+          out.add(v);
+          if (out.size !== i + 1) {
+            throw collision("toJs(): two distinct set items", snap, i, v, out);
+          }
         }
-      });
-      return out;
+        return out;
+      } finally {
+        sym.Py_DecRef(snap);
+      }
     }
     if (sym.PyType_IsSubtype(t, r.types.bytearray)) return byteArrayToJs(p);
     // Number-like objects (numpy scalars, Decimal...): __index__ first, then __float__.
@@ -623,6 +659,146 @@ export function toJs(p: Ptr, depth = 0): unknown {
   }
 }
 
+/** `toJs()` of each item of a tuple (borrowed items: a tuple cannot change). */
+function tupleToJs(t: Ptr, depth: number): unknown[] {
+  const sym = runtime().sym;
+  const n = tupleSize(t);
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = toJs(sym.PyTuple_GetItem(t, ssize(i))!, depth + 1);
+  }
+  return out;
+}
+
+function dictToJs(p: Ptr, depth: number): Map<unknown, unknown> {
+  const sym = runtime().sym;
+  const [keys, values] = dictSnapshot(p);
+  try {
+    const out = new Map<unknown, unknown>();
+    const n = tupleSize(keys);
+    for (let i = 0; i < n; i++) {
+      const k = toJs(sym.PyTuple_GetItem(keys, ssize(i))!, depth + 1);
+      out.set(k, toJs(sym.PyTuple_GetItem(values, ssize(i))!, depth + 1));
+      if (out.size !== i + 1) {
+        throw collision("toJs(): two distinct dict keys", keys, i, k, out);
+      }
+    }
+    return out;
+  } finally {
+    sym.Py_DecRef(keys);
+    sym.Py_DecRef(values);
+  }
+}
+
+/** `len(t)` of a tuple (checked: a non-tuple throws). */
+export function tupleSize(t: Ptr): number {
+  const n = Number(runtime().sym.PyTuple_Size(t));
+  if (n === -1) throw fetchError();
+  return n;
+}
+
+/**
+ * A `dict`'s keys and values as two new tuples, in the dict's order
+ * (`PyDict_Keys`/`PyDict_Values`, the concrete dict API, so a subclass's
+ * `__iter__`/`__getitem__` are not called). The tuples hold strong
+ * references and cannot change, so their items stay valid whatever Python
+ * code runs while they are converted (a `list`, even a private one, can be
+ * reached and cleared through `gc.get_objects()`). Throws for a non-dict.
+ */
+export function dictSnapshot(p: Ptr): [keys: Ptr, values: Ptr] {
+  const sym = runtime().sym;
+  const kl = sym.PyDict_Keys(p);
+  if (kl === null) throw fetchError();
+  const vl = sym.PyDict_Values(p);
+  if (vl === null) {
+    sym.Py_DecRef(kl);
+    throw fetchError();
+  }
+  const kt = sym.PyList_AsTuple(kl);
+  sym.Py_DecRef(kl);
+  const vt = kt === null ? null : sym.PyList_AsTuple(vl);
+  sym.Py_DecRef(vl);
+  if (kt === null || vt === null) {
+    if (kt !== null) sym.Py_DecRef(kt);
+    throw fetchError();
+  }
+  return [kt, vt];
+}
+
+/**
+ * The error for item `i` of `items` (a tuple) converting to a JS value `v`
+ * that `out` (a Map's keys or a Set) already holds. A JS Map or Set compares
+ * with SameValueZero, so distinct Python objects can meet there: two NaN
+ * floats, never equal in Python, are both `NaN`. Keeping one would drop
+ * data silently, so it is a ValueError naming both Python objects.
+ */
+export function collision(
+  what: string,
+  items: Ptr,
+  i: number,
+  v: unknown,
+  out: Map<unknown, unknown> | Set<unknown>,
+): PyValueError {
+  const sym = runtime().sym;
+  // Nothing collided before item i (the first collision throws), so the
+  // insertion position of the entry it met is that entry's tuple index.
+  let first = 0;
+  for (const w of out.keys()) {
+    if (w === v || (w !== w && v !== v)) break;
+    first++;
+  }
+  const a = reprSafe(sym.PyTuple_GetItem(items, ssize(first)));
+  const b = reprSafe(sym.PyTuple_GetItem(items, ssize(i)));
+  return PyValueError.newErr(
+    `${what}, ${a} and ${b}, convert to the same JS value (${
+      describe(v)
+    }), which a JS ${out instanceof Map ? "Map" : "Set"} holds only once: ` +
+      "read the items as pairs or a list instead (PyDict.items() or entries(), " +
+      'or extract e.g. Extract.list(Extract.tuple(k, v)) from obj.callMethod0("items"))',
+  );
+}
+
+/** A JS value for an error message. */
+function describe(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "bigint") return `${v}n`;
+  if (Object.is(v, -0)) return "-0";
+  if (v === null || typeof v !== "object" && typeof v !== "function") {
+    return String(v);
+  }
+  return typeof v;
+}
+
+/** `repr(p)`, or a placeholder when it raises (the exception is cleared). */
+export function reprSafe(p: Ptr | null): string {
+  const sym = runtime().sym;
+  if (p === null) {
+    sym.PyErr_Clear();
+    return "<?>";
+  }
+  const r = sym.PyObject_Repr(p);
+  if (r === null) {
+    sym.PyErr_Clear();
+    return `<${typeName(p)} object>`;
+  }
+  try {
+    return strToJs(r);
+  } catch {
+    return `<${typeName(p)} object>`;
+  } finally {
+    sym.Py_DecRef(r);
+  }
+}
+
+/** `type(p).__name__` (for error messages; never throws). */
+export function typeName(p: Ptr): string {
+  const sym = runtime().sym;
+  const t = sym.PyObject_Type(p)!;
+  const n = sym.PyObject_GetAttr(t, strCache("__name__"));
+  sym.Py_DecRef(t);
+  return strToJsSafe(n);
+}
+
 function hasAttr(p: Ptr, name: string): boolean {
   const sym = runtime().sym;
   const v = sym.PyObject_GetAttr(p, strCache(name));
@@ -642,6 +818,8 @@ function strToJsSafe(p: Ptr | null): string {
   }
   try {
     return strToJs(p);
+  } catch {
+    return "?";
   } finally {
     sym.Py_DecRef(p);
   }
@@ -653,17 +831,181 @@ const interned = new Map<string, Ptr>();
 
 /**
  * A borrowed interned `str` for an attribute name, created once and kept for
- * the life of the process (like PyO3's `intern!`).
+ * the life of the process (like PyO3's `intern!`). The name is passed with
+ * its length: a NUL or a lone surrogate is part of the name, as in Python's
+ * `getattr(obj, name)`.
  */
 export function strCache(name: string): Ptr {
   const hit = interned.get(name);
   if (hit !== undefined) return hit;
-  if (name.includes("\0")) {
-    throw PyValueError.newErr("attribute name contains a NUL character");
-  }
-  const sym = runtime().sym;
-  const p = sym.PyUnicode_InternFromString(encoder.encode(name + "\0"));
-  if (p === null) throw fetchError();
+  const p = internStr(name);
   interned.set(name, p);
   return p;
+}
+
+let sysIntern: Ptr | null = null;
+
+/**
+ * A new reference to the interned `str` equal to `s` (PyO3's
+ * `PyString::intern`). A name that a C string can carry goes through
+ * `PyUnicode_InternFromString`; one holding a NUL or a lone surrogate is
+ * made with its length ({@linkcode strToPy}) and interned by `sys.intern`
+ * (`PyUnicode_InternInPlace`), never cut at the NUL or changed to U+FFFD.
+ */
+export function internStr(s: string): Ptr {
+  const sym = runtime().sym;
+  if (s.isWellFormed() && !s.includes("\0")) {
+    const p = sym.PyUnicode_InternFromString(encoder.encode(s + "\0"));
+    if (p === null) throw fetchError();
+    return p;
+  }
+  if (sysIntern === null) {
+    const sys = sym.PyImport_AddModule(cstr("sys"));
+    if (sys === null) throw fetchError();
+    const f = sym.PyObject_GetAttr(sys, strCache("intern"));
+    if (f === null) throw fetchError();
+    sysIntern = f; // kept for the life of the process
+  }
+  const args = sym.PyTuple_New(ssize(1));
+  if (args === null) throw fetchError();
+  let item: Ptr;
+  try {
+    item = strToPy(s);
+  } catch (e) {
+    sym.Py_DecRef(args);
+    throw e;
+  }
+  sym.PyTuple_SetItem(args, ssize(0), item); // steals item
+  const p = sym.PyObject_Call(sysIntern, args, null);
+  sym.Py_DecRef(args);
+  if (p === null) throw fetchError();
+  return p;
+}
+
+// --- source code ------------------------------------------------------------------------
+
+const MODE_NAMES: Record<number, string> = {
+  256: "single",
+  257: "exec",
+  258: "eval",
+};
+
+/**
+ * A new code object compiled from `code` (`mode`: `FILE_INPUT` or
+ * `EVAL_INPUT` from runtime.ts), with `fileName` shown in
+ * tracebacks. Source that a C string cannot carry unchanged (a NUL, which
+ * would end it early, or a lone surrogate, which UTF-8 cannot encode) is
+ * handed to Python's own `compile()` as a `str`, so it raises exactly what
+ * `compile()` raises for that source on the running version
+ * (`source code string cannot contain null bytes`: ValueError on 3.8-3.10,
+ * SyntaxError from 3.11; UnicodeEncodeError `surrogates not allowed`)
+ * instead of running other code than the caller wrote.
+ */
+export function compileSource(
+  code: string,
+  fileName: string,
+  mode: number,
+): Ptr {
+  const sym = runtime().sym;
+  if (
+    code.isWellFormed() && !code.includes("\0") &&
+    fileName.isWellFormed() && !fileName.includes("\0")
+  ) {
+    const co = sym.Py_CompileString(cstr(code), cstr(fileName), mode);
+    if (co === null) throw fetchError();
+    return co;
+  }
+  const compile = sym.PyDict_GetItemWithError(
+    runtime().builtins,
+    strCache("compile"),
+  );
+  if (compile === null) {
+    if (sym.PyErr_Occurred() === null) {
+      throw PyValueError.newErr("builtins.compile is missing");
+    }
+    throw fetchError();
+  }
+  sym.Py_IncRef(compile);
+  try {
+    const args = sequenceToTuple(
+      [code, fileName, MODE_NAMES[mode] ?? "exec"],
+      null,
+    );
+    const co = sym.PyObject_Call(compile, args, null);
+    sym.Py_DecRef(args);
+    if (co === null) throw fetchError();
+    return co;
+  } finally {
+    sym.Py_DecRef(compile);
+  }
+}
+
+// --- arrays ------------------------------------------------------------------------------
+
+/**
+ * A new `list` of `v`'s converted elements (what `PyList.new` makes: the
+ * array's own `[toPyObject]`, if any, is not consulted, so the result is
+ * always a list). Getters and Proxy traps run as user code (`enterUser`).
+ */
+export function arrayToList(v: readonly unknown[], py: unknown): Ptr {
+  enterUser();
+  try {
+    return sequenceToList(v, py, 0);
+  } finally {
+    leaveUser();
+  }
+}
+
+/** A new `tuple` of `v`'s converted elements (see {@linkcode arrayToList}). */
+export function arrayToTuple(v: readonly unknown[], py: unknown): Ptr {
+  enterUser();
+  try {
+    return sequenceToTuple(v, py);
+  } finally {
+    leaveUser();
+  }
+}
+
+function sequenceToTuple(v: readonly unknown[], py: unknown): Ptr {
+  const sym = runtime().sym;
+  const n = v.length;
+  const t = sym.PyTuple_New(ssize(n));
+  if (t === null) throw fetchError();
+  for (let i = 0; i < n; i++) {
+    let item: Ptr;
+    try {
+      item = toPy(v[i], py, 1);
+    } catch (e) {
+      sym.Py_DecRef(t); // unset slots are NULL: tuple_dealloc skips them
+      throw e;
+    }
+    sym.PyTuple_SetItem(t, ssize(i), item); // steals item
+  }
+  return t;
+}
+
+// --- receivers ---------------------------------------------------------------------------
+
+/**
+ * The error for a concrete method called on the wrong object
+ * (`PyList.prototype.len.call(aDict)`): it names the class the method
+ * belongs to and what it got.
+ */
+export function receiverError(
+  o: unknown,
+  cls: string,
+  method: string,
+): PyTypeError {
+  let what: string = o === null ? "null" : typeof o;
+  if (typeof o === "object" && o !== null) {
+    try {
+      const n = (o as { constructor?: { name?: unknown } }).constructor?.name;
+      what = typeof n === "string" && n !== "" ? `a ${n}` : "an object";
+    } catch {
+      what = "an object";
+    }
+  }
+  return PyTypeError.newErr(
+    `${cls}.${method}() called on ${what}: it needs a ${cls} (get one with obj.downcast(${cls}))`,
+  );
 }

@@ -4,13 +4,48 @@
  * @module
  */
 
-import { toPy, TpFlags, typeFlags } from "../core/convert.ts";
+import {
+  dictSnapshot,
+  receiverError,
+  toPy,
+  TpFlags,
+  tupleSize,
+  typeFlags,
+  typeName,
+} from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
+import { PyTypeError } from "../core/exceptions.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { PyAny, wrap, wrapBorrowed } from "./any.ts";
 import { PyList } from "./list.ts";
 import { type PythonBase, tokenState } from "./python.ts";
+
+let isDict: (o: unknown) => boolean;
+
+/** The pointer of a `PyDict` method's receiver, or the TypeError for any other `this`. */
+function self(o: unknown, method: string): Ptr {
+  if (!isDict(o)) throw receiverError(o, "PyDict", method);
+  return (o as PyDict).unsafePtr;
+}
+
+/**
+ * The receiver's pointer, checked to be a `dict` in Python too, for the C
+ * functions that do not check their argument (`PyDict_Contains` reads any
+ * object as a dict).
+ */
+function checkedSelf(o: unknown, method: string): Ptr {
+  const p = self(o, method);
+  // PyDict_Size checks: one fast call, against three for a flags test.
+  const sym = runtime().sym;
+  if (Number(sym.PyDict_Size(p)) < 0) {
+    sym.PyErr_Clear();
+    throw PyTypeError.newErr(
+      `PyDict.${method}() called on a '${typeName(p)}' object`,
+    );
+  }
+  return p;
+}
 
 /**
  * Python's `dict`. Unlike `PyAny.getItem`, which raises `KeyError`,
@@ -26,6 +61,11 @@ import { type PythonBase, tokenState } from "./python.ts";
 export class PyDict extends PyAny {
   /** Class name used in downcast errors. */
   static override readonly typeName: string = "PyDict";
+  #dict: undefined;
+
+  static {
+    isDict = (o) => typeof o === "object" && o !== null && #dict in o;
+  }
 
   /** `isinstance(obj, dict)`. */
   static override typeCheck(obj: PyAny): boolean {
@@ -38,7 +78,10 @@ export class PyDict extends PyAny {
     return wrap(py, runtime().sym.PyDict_New(), PyDict);
   }
 
-  /** A dict from a `Map`, a plain object, or `[key, value]` pairs. */
+  /**
+   * A dict from a `Map`, a plain object, or `[key, value]` pairs. A value
+   * whose `[toPyObject]` gives something other than a dict is a TypeError.
+   */
   static fromEntries(
     py: PythonBase,
     entries:
@@ -50,7 +93,16 @@ export class PyDict extends PyAny {
     const src = entries instanceof Map || !(Symbol.iterator in entries)
       ? entries
       : new Map(entries as Iterable<readonly [unknown, unknown]>);
-    return wrap(py, toPy(src, py), PyDict);
+    const sym = runtime().sym;
+    const p = toPy(src, py);
+    if ((typeFlags(sym, p) & TpFlags.Dict) === 0) {
+      const name = typeName(p);
+      sym.Py_DecRef(p);
+      throw PyTypeError.newErr(
+        `PyDict.fromEntries: the entries converted to a '${name}', not a dict`,
+      );
+    }
+    return wrap(py, p, PyDict);
   }
 
   /** `self[key]`, or `undefined` when the key is missing. */
@@ -59,21 +111,29 @@ export class PyDict extends PyAny {
   override getItem(key: unknown): PyAny;
   override getItem(key: unknown): PyAny | undefined {
     const sym = runtime().sym;
-    const self = this.unsafePtr;
+    const p = self(this, "getItem");
     const k = toPy(key, this.py());
-    const v = sym.PyDict_GetItemWithError(self, k);
-    sym.Py_DecRef(k);
+    const v = sym.PyDict_GetItemWithError(p, k);
     if (v === null) {
+      sym.Py_DecRef(k);
       if (sym.PyErr_Occurred() !== null) throw fetchError();
       return undefined;
     }
-    return wrapBorrowed(this.py(), v, PyAny);
+    // Own the value before the key's decref, which can run the key's
+    // `__del__` (Python code that may remove the item and free the value).
+    let out: PyAny;
+    try {
+      out = wrapBorrowed(this.py(), v, PyAny);
+    } finally {
+      sym.Py_DecRef(k);
+    }
+    return out;
   }
 
   /** `self[key] = value`. */
   override setItem(key: unknown, value: unknown): void {
     const sym = runtime().sym;
-    const self = this.unsafePtr;
+    const p = self(this, "setItem");
     const k = toPy(key, this.py());
     let v: Ptr;
     try {
@@ -82,7 +142,7 @@ export class PyDict extends PyAny {
       sym.Py_DecRef(k);
       throw e;
     }
-    const rc = sym.PyDict_SetItem(self, k, v);
+    const rc = sym.PyDict_SetItem(p, k, v);
     sym.Py_DecRef(k);
     sym.Py_DecRef(v);
     if (rc !== 0) throw fetchError();
@@ -91,9 +151,9 @@ export class PyDict extends PyAny {
   /** `key in self`. */
   override contains(key: unknown): boolean {
     const sym = runtime().sym;
-    const self = this.unsafePtr;
+    const p = checkedSelf(this, "contains");
     const k = toPy(key, this.py());
-    const rc = sym.PyDict_Contains(self, k);
+    const rc = sym.PyDict_Contains(p, k);
     sym.Py_DecRef(k);
     if (rc < 0) throw fetchError();
     return rc === 1;
@@ -101,62 +161,81 @@ export class PyDict extends PyAny {
 
   /** `len(self)`. */
   override len(): number {
-    return Number(runtime().sym.PyDict_Size(this.unsafePtr));
+    const n = Number(runtime().sym.PyDict_Size(self(this, "len")));
+    if (n === -1) throw fetchError();
+    return n;
   }
 
   /** `list(self.keys())`. */
   keys(): PyList {
-    return wrap(this.py(), runtime().sym.PyDict_Keys(this.unsafePtr), PyList);
+    const p = self(this, "keys");
+    return wrap(this.py(), runtime().sym.PyDict_Keys(p), PyList);
   }
 
   /** `list(self.values())`. */
   values(): PyList {
-    return wrap(this.py(), runtime().sym.PyDict_Values(this.unsafePtr), PyList);
+    const p = self(this, "values");
+    return wrap(this.py(), runtime().sym.PyDict_Values(p), PyList);
   }
 
   /** `list(self.items())`: a list of `(key, value)` tuples. */
   items(): PyList {
-    return wrap(this.py(), runtime().sym.PyDict_Items(this.unsafePtr), PyList);
+    const p = self(this, "items");
+    return wrap(this.py(), runtime().sym.PyDict_Items(p), PyList);
   }
 
-  /** `[key, value]` pairs, for `for (const [k, v] of d.entries())`. */
+  /**
+   * `[key, value]` pairs, for `for (const [k, v] of d.entries())`. The
+   * pairs are those of a snapshot taken at the first `next()`, so changing
+   * the dict while iterating is safe (and not seen). Each step needs the
+   * GIL, like any other call.
+   */
   *entries(): Generator<[PyAny, PyAny]> {
     const py = this.py();
-    const sym = runtime().sym;
-    const keys = sym.PyDict_Keys(this.unsafePtr);
-    const values = sym.PyDict_Values(this.unsafePtr);
-    if (keys === null || values === null) throw fetchError();
+    const [kt, vt] = dictSnapshot(self(this, "entries"));
+    // Owned by the tier like any result (released with the pool or scope
+    // even when the loop is abandoned), and checked on every step.
+    const keys = wrap(py, kt, PyAny);
+    let values: PyAny;
     try {
-      const n = Number(sym.PyList_Size(keys));
+      values = wrap(py, vt, PyAny);
+    } catch (e) {
+      keys[Symbol.dispose]();
+      throw e;
+    }
+    try {
+      const n = tupleSize(keys.unsafePtr);
       for (let i = 0; i < n; i++) {
-        yield [
-          wrapBorrowed(py, sym.PyList_GetItem(keys, ssize(i)), PyAny),
-          wrapBorrowed(py, sym.PyList_GetItem(values, ssize(i)), PyAny),
-        ];
+        const sym = runtime().sym;
+        const k = sym.PyTuple_GetItem(keys.unsafePtr, ssize(i));
+        const key = wrapBorrowed(py, k, PyAny);
+        const v = sym.PyTuple_GetItem(values.unsafePtr, ssize(i));
+        yield [key, wrapBorrowed(py, v, PyAny)];
       }
     } finally {
-      sym.Py_DecRef(keys);
-      sym.Py_DecRef(values);
+      keys[Symbol.dispose]();
+      values[Symbol.dispose]();
     }
   }
 
   /** A shallow copy. */
   copy(): PyDict {
-    return wrap(this.py(), runtime().sym.PyDict_Copy(this.unsafePtr), PyDict);
+    const p = self(this, "copy");
+    return wrap(this.py(), runtime().sym.PyDict_Copy(p), PyDict);
   }
 
   /** `self.update(other)` for a mapping (a `PyDict`, `Map` or plain object). */
   update(other: unknown): void {
     const sym = runtime().sym;
-    const self = this.unsafePtr;
+    const p = self(this, "update");
     const o = toPy(other, this.py());
-    const rc = sym.PyDict_Update(self, o);
+    const rc = sym.PyDict_Update(p, o);
     sym.Py_DecRef(o);
     if (rc !== 0) throw fetchError();
   }
 
   /** Remove every item. */
   clear(): void {
-    runtime().sym.PyDict_Clear(this.unsafePtr);
+    runtime().sym.PyDict_Clear(checkedSelf(this, "clear"));
   }
 }

@@ -7,6 +7,8 @@
 
 import {
   bytesToJs,
+  collision,
+  dictSnapshot,
   floatToJs,
   forEachItem,
   indexToNumber,
@@ -14,11 +16,14 @@ import {
   isSubtype,
   strToJs,
   TpFlags,
+  tupleSize,
   typeFlags,
 } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
 import { PyTypeError } from "../core/exceptions.ts";
+import { enterUser, leaveUser } from "../core/gil.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
+import { ssize } from "../core/ssize.ts";
 import {
   type FromPyObject,
   PyAny,
@@ -26,7 +31,6 @@ import {
   wrap,
   wrapBorrowed,
 } from "./any.ts";
-import { PyDict } from "./dict.ts";
 import type { PythonBase } from "./python.ts";
 
 function downcastErrorPtr(p: Ptr, target: string): PyTypeError {
@@ -41,110 +45,157 @@ function requireFlagPtr(p: Ptr, flag: number, target: string): void {
   }
 }
 
+/** How a built-in extractor reads a borrowed pointer (valid for the call). */
+type PtrFn<T> = (p: Ptr, py: PythonBase) => T;
+
 /**
- * Internal: the built-in extractors also read a borrowed pointer directly
- * (`extractPtr`), so the combinators (`Extract.list(Extract.int)`, ...) read
- * items without making a tier object for each: no wrapper, no `Ref`, nothing
- * left in a pool. A user-defined extractor still gets a `PyAny`.
+ * The built-in extractors and their pointer forms. Only the extractors made
+ * in this module are in it (they are frozen), so a combinator reads the
+ * items of a container straight from their pointers (no wrapper, no `Ref`,
+ * nothing left in a pool) for a built-in item extractor only: a user
+ * object, whatever properties it has, gets a `PyAny` and never a raw
+ * pointer.
  */
-interface PtrExtractor<T> extends FromPyObject<T> {
-  extractPtr(p: Ptr, py: PythonBase): T;
+const builtins = new WeakMap<object, PtrFn<unknown>>();
+
+/** A JS value for an error message (reads nothing that can run user code). */
+function describeJs(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v !== "object" && typeof v !== "function") return typeof v;
+  return Array.isArray(v) ? "an array" : `a JS ${typeof v}`;
 }
 
-/** A built-in extractor from its pointer form. */
-function ptrExtractor<T>(
-  extractPtr: (p: Ptr, py: PythonBase) => T,
-): PtrExtractor<T> {
-  return { extract: (obj) => extractPtr(obj.unsafePtr, obj.py()), extractPtr };
+/**
+ * The borrowed pointer of `obj`, a `PyAny`. Anything else is a PyTypeError:
+ * a look-alike object (`Object.create(PyAny.prototype)`, a Proxy) fails the
+ * `#private` brand check inside the `unsafePtr` getter, whose JS TypeError
+ * becomes this one. (Measured: this costs nothing on the hot path, where a
+ * call through `borrowedPtr` cost ~25 ns per `extract(Extract.int)`.)
+ */
+function receiverPtr(obj: unknown, name: string): Ptr {
+  if (obj instanceof PyAny) {
+    try {
+      return obj.unsafePtr;
+    } catch (e) {
+      if (!(e instanceof TypeError)) throw e; // released, or no GIL
+    }
+  }
+  throw PyTypeError.newErr(
+    `${name}.extract() takes a Python object (a PyAny), not ${describeJs(obj)}`,
+  );
 }
 
-/** Extract `e` from a new reference (an iterator's item), which is released. */
-function extractNew<T>(e: FromPyObject<T>, p: Ptr, py: PythonBase): T {
-  const direct = (e as Partial<PtrExtractor<T>>).extractPtr;
+/**
+ * A built-in extractor from its pointer form; `top` (optional) replaces the
+ * pointer form for the extractor's own `extract(obj)`.
+ */
+function builtin<T>(
+  name: string,
+  f: PtrFn<T>,
+  top?: (obj: PyAny, p: Ptr) => T,
+): FromPyObject<T> {
+  const e: FromPyObject<T> = Object.freeze({
+    extract: top === undefined
+      ? (obj: PyAny): T => f(receiverPtr(obj, name), obj.py())
+      : (obj: PyAny): T => top(obj, receiverPtr(obj, name)),
+  });
+  builtins.set(e, f as PtrFn<unknown>);
+  return e;
+}
+
+/** An item extractor as a combinator holds it: resolved once, at construction. */
+interface Item<T> {
+  /** The pointer form when `e` is built-in. */
+  readonly direct: PtrFn<T> | undefined;
+  readonly e: FromPyObject<T>;
+}
+
+function itemOf<T>(e: FromPyObject<T>, where: string): Item<T> {
+  if (
+    (typeof e !== "object" && typeof e !== "function") || e === null ||
+    typeof e.extract !== "function"
+  ) {
+    throw PyTypeError.newErr(
+      `${where}: expected an extractor (an object with an extract(obj) method, such as Extract.int), got ${
+        describeJs(e)
+      }`,
+    );
+  }
+  return { direct: builtins.get(e) as PtrFn<T> | undefined, e };
+}
+
+/**
+ * Extract `it` from the borrowed pointer `p`, which the caller keeps alive
+ * (an item of an immutable tuple the caller holds). A user extractor gets a
+ * `PyAny` of its own and runs as user code inside the operation
+ * (`enterUser`), so whatever it releases stays valid until the operation
+ * ends.
+ */
+function extractItem<T>(it: Item<T>, p: Ptr, py: PythonBase): T {
+  const direct = it.direct;
+  if (direct !== undefined) return direct(p, py);
+  return callUser(it, wrapBorrowed(py, p, PyAny));
+}
+
+/** Call a user extractor on `obj` (its own wrapper, disposed after) as user code. */
+function callUser<T>(it: Item<T>, obj: PyAny): T {
+  try {
+    enterUser();
+    try {
+      const f = it.e.extract;
+      if (typeof f !== "function") {
+        throw PyTypeError.newErr(
+          "an extractor's extract is no longer a function",
+        );
+      }
+      return f.call(it.e, obj);
+    } finally {
+      leaveUser();
+    }
+  } finally {
+    obj[Symbol.dispose]();
+  }
+}
+
+/** {@linkcode extractItem} for a new reference `p`, which is released (or adopted). */
+function extractOwned<T>(it: Item<T>, p: Ptr, py: PythonBase): T {
+  const direct = it.direct;
   if (direct !== undefined) {
     try {
-      return direct.call(e, p, py);
+      return direct(p, py);
     } finally {
       runtime().sym.Py_DecRef(p);
     }
   }
-  const item = wrap(py, p, PyAny);
+  return callUser(it, wrap(py, p, PyAny)); // the wrapper adopts p
+}
+
+/**
+ * Run `f` over `snap`, a new tuple (a snapshot: it holds a strong reference
+ * to each item and cannot change), then release it.
+ */
+function withSnapshot<R>(snap: Ptr | null, f: (t: Ptr, n: number) => R): R {
+  if (snap === null) throw fetchError();
   try {
-    return e.extract(item);
+    return f(snap, tupleSize(snap));
   } finally {
-    item[Symbol.dispose]();
+    runtime().sym.Py_DecRef(snap);
   }
 }
 
-/** Extract `e` from a borrowed reference. */
-function extractBorrowed<T>(e: FromPyObject<T>, p: Ptr, py: PythonBase): T {
-  const direct = (e as Partial<PtrExtractor<T>>).extractPtr;
-  if (direct !== undefined) return direct.call(e, p, py);
-  const item = wrapBorrowed(py, p, PyAny);
-  try {
-    return e.extract(item);
-  } finally {
-    item[Symbol.dispose]();
-  }
-}
-
-function tupleItems<T extends unknown[]>(
-  p: Ptr,
-  py: PythonBase,
-  n: number,
-  items: readonly FromPyObject<unknown>[],
-): T {
-  if (n !== items.length) {
-    throw PyTypeError.newErr(
-      `expected tuple of length ${items.length}, but got tuple of length ${n}`,
-    );
-  }
-  const out: unknown[] = [];
-  let i = 0;
-  forEachItem(p, (x) => out.push(extractNew(items[i++], x, py)));
-  return out as T;
-}
-
-/** `{k: v}` items: each key from `iter()`, its value by `getItem` (PyDict's when `viaDict`). */
-function dictItems<K, V>(
-  p: Ptr,
-  py: PythonBase,
-  key: FromPyObject<K>,
-  value: FromPyObject<V>,
-  viaDict: boolean,
-): Map<K, V> {
-  const sym = runtime().sym;
-  const out = new Map<K, V>();
-  forEachItem(p, (k) => {
-    try {
-      const v = viaDict
-        ? sym.PyDict_GetItemWithError(p, k)
-        : sym.PyObject_GetItem(p, k);
-      if (v === null) {
-        if (!viaDict || sym.PyErr_Occurred() !== null) throw fetchError();
-        // PyDict.getItem's `undefined` (a key removed while extracting).
-        out.set(extractBorrowed(key, k, py), value.extract(undefined as never));
-        return;
-      }
-      if (viaDict) sym.Py_IncRef(v); // own it while the key is extracted
-      let kv: K;
-      try {
-        kv = extractBorrowed(key, k, py);
-      } catch (e) {
-        sym.Py_DecRef(v);
-        throw e;
-      }
-      out.set(kv, extractNew(value, v, py));
-    } finally {
-      sym.Py_DecRef(k);
-    }
-  });
-  return out;
+function isAnySet(p: Ptr): boolean {
+  const r = runtime();
+  const t = r.sym.PyObject_Type(p)!;
+  const ok = r.sym.PyType_IsSubtype(t, r.types.set) !== 0 ||
+    r.sym.PyType_IsSubtype(t, r.types.frozenset) !== 0;
+  r.sym.Py_DecRef(t);
+  return ok;
 }
 
 /**
  * The typed extractors. Each is a `FromPyObject<T>`; failures raise the
- * TypeError or OverflowError CPython would, with its wording.
+ * TypeError or OverflowError CPython would, with its wording, and nothing
+ * else escapes them (any misuse is a `PyTypeError`).
  *
  * | extractor | accepts | JS result |
  * |---|---|---|
@@ -154,11 +205,18 @@ function dictItems<K, V>(
  * | `Extract.str` | `str` | `string` |
  * | `Extract.bool` | `bool` | `boolean` |
  * | `Extract.bytes` | `bytes` | `Uint8Array` |
- * | `Extract.list(e)` | `list` or `tuple` | `T[]` |
- * | `Extract.tuple(...es)` | a `tuple` of that length | `[A, B, ...]` |
- * | `Extract.dict(k, v)` | `dict` | `Map<K, V>` |
+ * | `Extract.list(e)` | `list` or `tuple` (the items `iter()` gives) | `T[]` |
+ * | `Extract.tuple(...es)` | a `tuple` of that length (its own items, `PyTuple_GetItem`) | `[A, B, ...]` |
+ * | `Extract.dict(k, v)` | `dict` (its own items, as `PyDict_Next`) | `Map<K, V>` |
  * | `Extract.set(e)` | `set` or `frozenset` | `Set<T>` |
  * | `Extract.optional(e)` | `None` or what `e` accepts | `T \| null` |
+ *
+ * Containers are read through new references (an iterator's items, or a
+ * snapshot tuple taken first), so Python code that runs during the
+ * extraction (an item's `__index__`, a user extractor) and changes the
+ * container cannot make the extraction read freed memory. Two
+ * distinct keys (or set items) that extract to the same JS value (two NaN
+ * floats) are a ValueError, not a silently smaller Map or Set.
  *
  * @example
  * ```ts ignore
@@ -183,9 +241,9 @@ export const Extract: {
   ): FromPyObject<Map<K, V>>;
   set<T>(item: FromPyObject<T>): FromPyObject<Set<T>>;
   optional<T>(inner: FromPyObject<T>): FromPyObject<T | null>;
-} = {
-  int: ptrExtractor((p) => indexToNumber(p)),
-  bigint: ptrExtractor((p) => {
+} = Object.freeze({
+  int: builtin("Extract.int", (p) => indexToNumber(p)),
+  bigint: builtin("Extract.bigint", (p) => {
     const sym = runtime().sym;
     if (typeFlags(sym, p) & TpFlags.Long) return intToBigint(p);
     const idx = sym.PyNumber_Index(p);
@@ -196,12 +254,12 @@ export const Extract: {
       sym.Py_DecRef(idx);
     }
   }),
-  float: ptrExtractor((p) => floatToJs(p)),
-  str: ptrExtractor((p) => {
+  float: builtin("Extract.float", (p) => floatToJs(p)),
+  str: builtin("Extract.str", (p) => {
     requireFlagPtr(p, TpFlags.Unicode, "PyString");
     return strToJs(p);
   }),
-  bool: ptrExtractor((p) => {
+  bool: builtin("Extract.bool", (p) => {
     // `bool` has two instances and no subclasses: a type check and a truth
     // test (fast FFI calls) instead of two Deno.UnsafePointer.equals (~45 ns each).
     const r = runtime();
@@ -210,81 +268,123 @@ export const Extract: {
     }
     throw downcastErrorPtr(p, "PyBool");
   }),
-  bytes: ptrExtractor((p) => {
+  bytes: builtin("Extract.bytes", (p) => {
     requireFlagPtr(p, TpFlags.Bytes, "PyBytes");
     return bytesToJs(p);
   }),
-  list: <T>(item: FromPyObject<T>): FromPyObject<T[]> =>
-    ptrExtractor((p, py) => {
-      const f = typeFlags(runtime().sym, p);
+  list: <T>(item: FromPyObject<T>): FromPyObject<T[]> => {
+    const it = itemOf(item, "Extract.list");
+    return builtin("Extract.list", (p, py) => {
+      const sym = runtime().sym;
+      const f = typeFlags(sym, p);
       if ((f & (TpFlags.List | TpFlags.Tuple)) === 0) {
         if (f & TpFlags.Unicode) {
           throw PyTypeError.newErr("Can't extract `str` to `Vec`");
         }
         throw downcastErrorPtr(p, "PySequence");
       }
+      // The items `iter(p)` gives, one new reference at a time (a list's
+      // iterator re-reads the length at each step, so Python code that
+      // shrinks the list while an item is extracted ends the loop early).
       const out: T[] = [];
-      forEachItem(p, (x) => out.push(extractNew(item, x, py)));
+      forEachItem(p, (x) => out.push(extractOwned(it, x, py)));
       return out;
-    }),
+    });
+  },
   tuple: <T extends unknown[]>(
     ...items: { [K in keyof T]: FromPyObject<T[K]> }
   ): FromPyObject<T> => {
-    const list = items as readonly FromPyObject<unknown>[];
-    const e: PtrExtractor<T> = {
-      extract: (obj) => {
-        const p = obj.unsafePtr;
-        requireFlagPtr(p, TpFlags.Tuple, "PyTuple");
-        return tupleItems<T>(p, obj.py(), obj.len(), list);
-      },
-      extractPtr: (p, py) => {
-        requireFlagPtr(p, TpFlags.Tuple, "PyTuple");
-        const n = Number(runtime().sym.PyObject_Size(p)); // PyAny.len()
-        if (n === -1) throw fetchError();
-        return tupleItems<T>(p, py, n, list);
-      },
-    };
-    return e;
+    const its = (items as readonly FromPyObject<unknown>[]).map((e, i) =>
+      itemOf(e, `Extract.tuple (item ${i})`)
+    );
+    return builtin("Extract.tuple", (p, py) => {
+      // The concrete tuple API, as CPython's own tuple code reads it: the
+      // type check `PyTuple_Check`, then `PyTuple_Size`/`PyTuple_GetItem`,
+      // so a subclass's `__len__`/`__iter__` cannot disagree with the items.
+      requireFlagPtr(p, TpFlags.Tuple, "PyTuple");
+      const sym = runtime().sym;
+      const n = tupleSize(p);
+      if (n !== its.length) {
+        throw PyTypeError.newErr(
+          `expected tuple of length ${its.length}, but got tuple of length ${n}`,
+        );
+      }
+      const out: unknown[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        // Borrowed: a tuple's items cannot change while it is alive.
+        out[i] = extractItem(its[i], sym.PyTuple_GetItem(p, ssize(i))!, py);
+      }
+      return out as T;
+    });
   },
   dict: <K, V>(
     key: FromPyObject<K>,
     value: FromPyObject<V>,
   ): FromPyObject<Map<K, V>> => {
-    const e: PtrExtractor<Map<K, V>> = {
-      extract: (obj) => {
-        const p = obj.unsafePtr;
-        requireFlagPtr(p, TpFlags.Dict, "PyDict");
-        return dictItems(p, obj.py(), key, value, obj instanceof PyDict);
-      },
-      extractPtr: (p, py) => {
-        requireFlagPtr(p, TpFlags.Dict, "PyDict");
-        return dictItems(p, py, key, value, false);
-      },
-    };
-    return e;
+    const ik = itemOf(key, "Extract.dict (key)");
+    const iv = itemOf(value, "Extract.dict (value)");
+    return builtin("Extract.dict", (p, py) => {
+      requireFlagPtr(p, TpFlags.Dict, "PyDict");
+      const sym = runtime().sym;
+      const [keys, values] = dictSnapshot(p);
+      try {
+        const out = new Map<K, V>();
+        const n = tupleSize(keys);
+        for (let i = 0; i < n; i++) {
+          const k = extractItem(ik, sym.PyTuple_GetItem(keys, ssize(i))!, py);
+          out.set(
+            k,
+            extractItem(iv, sym.PyTuple_GetItem(values, ssize(i))!, py),
+          );
+          if (out.size !== i + 1) {
+            throw collision("Extract.dict: two distinct keys", keys, i, k, out);
+          }
+        }
+        return out;
+      } finally {
+        sym.Py_DecRef(keys);
+        sym.Py_DecRef(values);
+      }
+    });
   },
-  set: <T>(item: FromPyObject<T>): FromPyObject<Set<T>> =>
-    ptrExtractor((p, py) => {
-      const r = runtime();
-      const t = r.sym.PyObject_Type(p)!;
-      const ok = r.sym.PyType_IsSubtype(t, r.types.set) ||
-        r.sym.PyType_IsSubtype(t, r.types.frozenset);
-      r.sym.Py_DecRef(t);
-      if (!ok) throw downcastErrorPtr(p, "PySet");
-      const out = new Set<T>();
-      forEachItem(p, (x) => out.add(extractNew(item, x, py)));
-      return out;
-    }),
+  set: <T>(item: FromPyObject<T>): FromPyObject<Set<T>> => {
+    const it = itemOf(item, "Extract.set");
+    return builtin("Extract.set", (p, py) => {
+      if (!isAnySet(p)) throw downcastErrorPtr(p, "PySet");
+      const sym = runtime().sym;
+      return withSnapshot(sym.PySequence_Tuple(p), (t, n) => {
+        const out = new Set<T>();
+        for (let i = 0; i < n; i++) {
+          const v = extractItem(it, sym.PyTuple_GetItem(t, ssize(i))!, py);
+          out.add(v);
+          if (out.size !== i + 1) {
+            throw collision("Extract.set: two distinct items", t, i, v, out);
+          }
+        }
+        return out;
+      });
+    });
+  },
   optional: <T>(inner: FromPyObject<T>): FromPyObject<T | null> => {
-    const e: PtrExtractor<T | null> = {
-      extract: (obj) => (obj.isNone() ? null : inner.extract(obj)),
-      extractPtr: (p, py) => {
-        const r = runtime();
-        return isSubtype(r.sym, p, r.types.noneType)
-          ? null
-          : extractBorrowed(inner, p, py);
-      },
+    const it = itemOf(inner, "Extract.optional");
+    const isNone = (p: Ptr): boolean => {
+      const r = runtime();
+      return isSubtype(r.sym, p, r.types.noneType);
     };
-    return e;
+    return builtin(
+      "Extract.optional",
+      (p, py) => isNone(p) ? null : extractItem(it, p, py),
+      (obj, p) => {
+        if (isNone(p)) return null;
+        if (it.direct !== undefined) return it.direct(p, obj.py());
+        // A user extractor gets the caller's own object, as if called directly.
+        enterUser();
+        try {
+          return it.e.extract(obj);
+        } finally {
+          leaveUser();
+        }
+      },
+    );
   },
-};
+});

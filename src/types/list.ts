@@ -4,13 +4,43 @@
  * @module
  */
 
-import { toPy, TpFlags, typeFlags } from "../core/convert.ts";
+import {
+  arrayToList,
+  receiverError,
+  toPy,
+  TpFlags,
+  typeFlags,
+} from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
-import { runtime } from "../core/runtime.ts";
+import { PyTypeError } from "../core/exceptions.ts";
+import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { itemAt, PyAny, sliceOf, wrap } from "./any.ts";
 import { type PythonBase, tokenState } from "./python.ts";
 import { PyTuple } from "./tuple.ts";
+
+let isList: (o: unknown) => boolean;
+
+/** The pointer of a `PyList` method's receiver, or the TypeError for any other `this`. */
+function self(o: unknown, method: string): Ptr {
+  if (!isList(o)) throw receiverError(o, "PyList", method);
+  return (o as PyList).unsafePtr;
+}
+
+/**
+ * An index for `Py_ssize_t`: an integer, clamped to ±2^53 (CPython clamps
+ * list indexes itself; beyond 2^63 a plain conversion would wrap around).
+ */
+export function indexArg(i: unknown, what: string): number {
+  if (typeof i !== "number" || !Number.isInteger(i)) {
+    throw PyTypeError.newErr(
+      `${what} must be an integer, not ${
+        typeof i === "number" ? String(i) : typeof i
+      }`,
+    );
+  }
+  return Math.max(-(2 ** 53), Math.min(2 ** 53, i));
+}
 
 /**
  * Python's `list`. `getItem(i)` with a non-negative index reads the item
@@ -28,6 +58,11 @@ import { PyTuple } from "./tuple.ts";
 export class PyList extends PyAny {
   /** Class name used in downcast errors. */
   static override readonly typeName: string = "PyList";
+  #list: undefined;
+
+  static {
+    isList = (o) => typeof o === "object" && o !== null && #list in o;
+  }
 
   /** `isinstance(obj, list)`. */
   static override typeCheck(obj: PyAny): boolean {
@@ -39,28 +74,35 @@ export class PyList extends PyAny {
     tokenState(py);
     return wrap(
       py,
-      toPy(Array.isArray(elements) ? elements : [...elements], py),
+      arrayToList(Array.isArray(elements) ? elements : [...elements], py),
       PyList,
     );
   }
 
   /** `self[index]`. */
   override getItem(index: unknown): PyAny {
-    return itemAt(this, index, runtime().sym.PyList_GetItem) ??
+    self(this, "getItem");
+    // Only a safe integer takes the direct path: a larger one would wrap
+    // around in Py_ssize_t and read a wrong item instead of IndexError.
+    return (Number.isSafeInteger(index)
+      ? itemAt(this, index, runtime().sym.PyList_GetItem)
+      : undefined) ??
       (super.getItem(index) as PyAny);
   }
 
   /** `len(self)`. */
   override len(): number {
-    return Number(runtime().sym.PyList_Size(this.unsafePtr));
+    const n = Number(runtime().sym.PyList_Size(self(this, "len")));
+    if (n === -1) throw fetchError();
+    return n;
   }
 
   /** `self.append(value)`. */
   append(value: unknown): void {
     const sym = runtime().sym;
-    const self = this.unsafePtr;
+    const p = self(this, "append");
     const v = toPy(value, this.py());
-    const rc = sym.PyList_Append(self, v);
+    const rc = sym.PyList_Append(p, v);
     sym.Py_DecRef(v);
     if (rc !== 0) throw fetchError();
   }
@@ -68,34 +110,39 @@ export class PyList extends PyAny {
   /** `self.insert(index, value)`. */
   insert(index: number, value: unknown): void {
     const sym = runtime().sym;
-    const self = this.unsafePtr;
+    const p = self(this, "insert");
+    const i = indexArg(index, "PyList.insert: index");
     const v = toPy(value, this.py());
-    const rc = sym.PyList_Insert(self, ssize(index), v);
+    const rc = sym.PyList_Insert(p, ssize(i), v);
     sym.Py_DecRef(v);
     if (rc !== 0) throw fetchError();
   }
 
   /** `self.sort()`. */
   sort(): void {
-    if (runtime().sym.PyList_Sort(this.unsafePtr) !== 0) throw fetchError();
+    if (runtime().sym.PyList_Sort(self(this, "sort")) !== 0) throw fetchError();
   }
 
   /** `self.reverse()`. */
   reverse(): void {
-    if (runtime().sym.PyList_Reverse(this.unsafePtr) !== 0) throw fetchError();
+    const p = self(this, "reverse");
+    if (runtime().sym.PyList_Reverse(p) !== 0) throw fetchError();
   }
 
   /** `tuple(self)`. */
   toTuple(): PyTuple {
-    return wrap(
-      this.py(),
-      runtime().sym.PyList_AsTuple(this.unsafePtr),
-      PyTuple,
-    );
+    const p = self(this, "toTuple");
+    return wrap(this.py(), runtime().sym.PyList_AsTuple(p), PyTuple);
   }
 
   /** `self[start:stop]` as a new list (negative bounds count from the end). */
   getSlice(start: number, stop: number): PyList {
-    return sliceOf(this, start, stop, PyList);
+    self(this, "getSlice");
+    return sliceOf(
+      this,
+      indexArg(start, "PyList.getSlice: start"),
+      indexArg(stop, "PyList.getSlice: stop"),
+      PyList,
+    );
   }
 }

@@ -4,7 +4,17 @@
  * @module
  */
 
-import { strCache, strToPy } from "../core/convert.ts";
+import {
+  borrowedPtr,
+  compileSource,
+  reprSafe,
+  strCache,
+  strToPy,
+  TpFlags,
+  typeFlags,
+  typeName,
+} from "../core/convert.ts";
+import { PyModuleNotFoundError, PyTypeError } from "../core/exceptions.ts";
 import { fetchError } from "../core/err.ts";
 import {
   allowThreads,
@@ -89,11 +99,21 @@ export abstract class PythonBase {
     this.#state = { scope, tier };
   }
 
-  /** `import name` (PyO3's `py.import`). */
+  /**
+   * `import name` (PyO3's `py.import`). The name is passed with its length;
+   * one containing a NUL is a `ModuleNotFoundError`, as on CPython 3.8, 3.9
+   * and 3.13 (on 3.10-3.12 the frozen importer cuts the name at the NUL, so
+   * `__import__("os\0xyz")` returns the frozen `os` under that name).
+   */
   import(name: string): PyModule {
     const sym = runtime().sym;
     tokenState(this);
     const n = strToPy(name);
+    if (name.includes("\0")) {
+      const shown = reprSafe(n);
+      sym.Py_DecRef(n);
+      throw PyModuleNotFoundError.newErr(`No module named ${shown}`);
+    }
     const m = sym.PyImport_Import(n);
     sym.Py_DecRef(n);
     return wrap(this, m, PyModule);
@@ -129,22 +149,29 @@ export abstract class PythonBase {
     tokenState(this);
     let g: Ptr;
     if (globals !== undefined) {
-      g = globals.unsafePtr;
+      g = namespacePtr(globals, "globals");
+      if ((typeFlags(sym, g) & TpFlags.Dict) === 0) {
+        throw PyTypeError.newErr(
+          `globals must be a dict, not ${typeName(g)}`,
+        );
+      }
     } else {
       const main = sym.PyImport_AddModule(cstr("__main__"));
       if (main === null) throw fetchError();
       g = sym.PyModule_GetDict(main)!;
     }
-    const l = locals !== undefined ? locals.unsafePtr : g;
-    if (sym.PyDict_Contains(g, strCache("__builtins__")) === 0) {
-      sym.PyDict_SetItem(g, strCache("__builtins__"), runtime().builtins);
-    }
-    const co = sym.Py_CompileString(
-      cstr(code),
-      cstr(mode === EVAL_INPUT ? "<eval>" : "<run>"),
+    const l = locals !== undefined ? namespacePtr(locals, "locals") : g;
+    const has = sym.PyDict_Contains(g, strCache("__builtins__"));
+    if (has < 0) throw fetchError();
+    if (
+      has === 0 &&
+      sym.PyDict_SetItem(g, strCache("__builtins__"), runtime().builtins) !== 0
+    ) throw fetchError();
+    const co = compileSource(
+      code,
+      mode === EVAL_INPUT ? "<eval>" : "<run>",
       mode,
     );
-    if (co === null) throw fetchError();
     const res = sym.PyEval_EvalCode(co, g, l);
     sym.Py_DecRef(co);
     if (res === null) throw fetchError();
@@ -159,6 +186,19 @@ export abstract class PythonBase {
     tokenState(this);
     return allowThreads(f);
   }
+}
+
+/** The pointer of a `globals`/`locals` argument: a Python object, or a TypeError. */
+function namespacePtr(v: unknown, what: string): Ptr {
+  const p = typeof v === "object" && v !== null ? borrowedPtr(v) : undefined;
+  if (p === undefined) {
+    throw PyTypeError.newErr(
+      `${what} must be a Python dict (a PyDict), not a JS ${
+        v === null ? "null" : typeof v
+      }`,
+    );
+  }
+  return p;
 }
 
 /** Internal: the construction key, for the tiers' `Python` subclasses. */

@@ -12,8 +12,10 @@ import {
   bytesToJs,
   bytesToPy,
   floatToJs,
+  internStr,
   intToJs,
   isSubtype,
+  receiverError,
   strToJs,
   strToPy,
   TpFlags,
@@ -21,13 +23,39 @@ import {
 } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
 import { PyTypeError } from "../core/exceptions.ts";
-import { runtime } from "../core/runtime.ts";
+import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { PyAny, wrap, wrapBorrowed } from "./any.ts";
 import { type PythonBase, tokenState } from "./python.ts";
 
+let isPyString: (o: unknown) => boolean;
+let isPyBytes: (o: unknown) => boolean;
+let isPyByteArray: (o: unknown) => boolean;
+let isPyInt: (o: unknown) => boolean;
+let isPyFloat: (o: unknown) => boolean;
+let isPyBool: (o: unknown) => boolean;
+
+/** The pointer of a method's receiver when `is(o)`, or the TypeError for any other `this`. */
+function self(
+  o: unknown,
+  is: (o: unknown) => boolean,
+  cls: string,
+  method: string,
+): Ptr {
+  if (!is(o)) throw receiverError(o, cls, method);
+  return (o as PyAny).unsafePtr;
+}
+
 /**
  * Python's `str`.
+ *
+ * A JS string and a `str` convert code unit for code unit: lone surrogates
+ * are kept both ways, and `PyString.new(py, s).toStr() === s` for every JS
+ * string. One thing cannot be kept: a `str` holding a high surrogate code
+ * point followed by a low one (`'\ud83d' '\ude00'`, two code points) reads
+ * as the same JS string as the astral character they encode (`'\U0001f600'`,
+ * one code point), so converting it back to Python gives a different,
+ * shorter `str`. Every other `str` round-trips exactly.
  *
  * @example
  * ```ts ignore
@@ -38,6 +66,10 @@ import { type PythonBase, tokenState } from "./python.ts";
 export class PyString extends PyAny {
   /** Class name used in downcast errors. */
   static override readonly typeName: string = "PyString";
+  #str: undefined;
+  static {
+    isPyString = (o) => typeof o === "object" && o !== null && #str in o;
+  }
   /** `isinstance(obj, str)`. */
   static override typeCheck(obj: PyAny): boolean {
     return (typeFlags(runtime().sym, obj.unsafePtr) & TpFlags.Unicode) !== 0;
@@ -47,20 +79,17 @@ export class PyString extends PyAny {
     tokenState(py);
     return wrap(py, strToPy(value), PyString);
   }
-  /** An interned `str` (PyO3's `PyString::intern`). */
+  /**
+   * An interned `str` (PyO3's `PyString::intern`). The value is passed with
+   * its length: a NUL or a lone surrogate is kept, never cut or replaced.
+   */
   static intern(py: PythonBase, value: string): PyString {
     tokenState(py);
-    return wrap(
-      py,
-      runtime().sym.PyUnicode_InternFromString(
-        new TextEncoder().encode(value + "\0"),
-      ),
-      PyString,
-    );
+    return wrap(py, internStr(value), PyString);
   }
-  /** The value as a JS string. */
+  /** The value as a JS string (see the class notes on surrogates). */
   toStr(): string {
-    return strToJs(this.unsafePtr);
+    return strToJs(self(this, isPyString, "PyString", "toStr"));
   }
 }
 
@@ -76,6 +105,10 @@ export class PyString extends PyAny {
 export class PyBytes extends PyAny {
   /** Class name used in downcast errors. */
   static override readonly typeName: string = "PyBytes";
+  #bytes: undefined;
+  static {
+    isPyBytes = (o) => typeof o === "object" && o !== null && #bytes in o;
+  }
   /** `isinstance(obj, bytes)`. */
   static override typeCheck(obj: PyAny): boolean {
     return (typeFlags(runtime().sym, obj.unsafePtr) & TpFlags.Bytes) !== 0;
@@ -87,7 +120,7 @@ export class PyBytes extends PyAny {
   }
   /** A copy of the contents. */
   asBytes(): Uint8Array<ArrayBuffer> {
-    return bytesToJs(this.unsafePtr);
+    return bytesToJs(self(this, isPyBytes, "PyBytes", "asBytes"));
   }
 }
 
@@ -104,6 +137,11 @@ export class PyBytes extends PyAny {
 export class PyByteArray extends PyAny {
   /** Class name used in downcast errors. */
   static override readonly typeName: string = "PyByteArray";
+  #bytearray: undefined;
+  static {
+    isPyByteArray = (o) =>
+      typeof o === "object" && o !== null && #bytearray in o;
+  }
   /** `isinstance(obj, bytearray)`. */
   static override typeCheck(obj: PyAny): boolean {
     return isSubtype(runtime().sym, obj.unsafePtr, runtime().types.bytearray);
@@ -122,7 +160,9 @@ export class PyByteArray extends PyAny {
   }
   /** A copy of the contents. */
   toBytes(): Uint8Array<ArrayBuffer> {
-    return byteArrayToJs(this.unsafePtr);
+    return byteArrayToJs(
+      self(this, isPyByteArray, "PyByteArray", "toBytes"),
+    );
   }
 }
 
@@ -138,6 +178,10 @@ export class PyByteArray extends PyAny {
 export class PyInt extends PyAny {
   /** Class name used in downcast errors. */
   static override readonly typeName: string = "PyInt";
+  #int: undefined;
+  static {
+    isPyInt = (o) => typeof o === "object" && o !== null && #int in o;
+  }
   /** `isinstance(obj, int)` (true for `bool` too, as in Python). */
   static override typeCheck(obj: PyAny): boolean {
     return (typeFlags(runtime().sym, obj.unsafePtr) & TpFlags.Long) !== 0;
@@ -154,7 +198,7 @@ export class PyInt extends PyAny {
   }
   /** The value: a number when safe, else a bigint. */
   value(): number | bigint {
-    return intToJs(this.unsafePtr);
+    return intToJs(self(this, isPyInt, "PyInt", "value"));
   }
 }
 
@@ -170,6 +214,10 @@ export class PyInt extends PyAny {
 export class PyFloat extends PyAny {
   /** Class name used in downcast errors. */
   static override readonly typeName: string = "PyFloat";
+  #float: undefined;
+  static {
+    isPyFloat = (o) => typeof o === "object" && o !== null && #float in o;
+  }
   /** `isinstance(obj, float)`. */
   static override typeCheck(obj: PyAny): boolean {
     return isSubtype(runtime().sym, obj.unsafePtr, runtime().types.float);
@@ -181,7 +229,7 @@ export class PyFloat extends PyAny {
   }
   /** The value. */
   value(): number {
-    return floatToJs(this.unsafePtr);
+    return floatToJs(self(this, isPyFloat, "PyFloat", "value"));
   }
 }
 
@@ -196,6 +244,10 @@ export class PyFloat extends PyAny {
 export class PyBool extends PyAny {
   /** Class name used in downcast errors. */
   static override readonly typeName: string = "PyBool";
+  #bool: undefined;
+  static {
+    isPyBool = (o) => typeof o === "object" && o !== null && #bool in o;
+  }
   /** `isinstance(obj, bool)`. */
   static override typeCheck(obj: PyAny): boolean {
     return isSubtype(runtime().sym, obj.unsafePtr, runtime().types.bool);
@@ -207,7 +259,8 @@ export class PyBool extends PyAny {
   }
   /** The value. */
   isTrue(): boolean {
-    const rc = runtime().sym.PyObject_IsTrue(this.unsafePtr);
+    const p = self(this, isPyBool, "PyBool", "isTrue");
+    const rc = runtime().sym.PyObject_IsTrue(p);
     if (rc < 0) throw fetchError();
     return rc === 1;
   }

@@ -4,7 +4,12 @@
  * @module
  */
 
-import { isSubtype, toPy } from "../core/convert.ts";
+import {
+  arrayToList,
+  isSubtype,
+  receiverError,
+  toPy,
+} from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { PyAny, wrap } from "./any.ts";
@@ -16,21 +21,42 @@ function fromItems(
   frozen: boolean,
 ): Ptr {
   const sym = runtime().sym;
-  const list = toPy([...items], py);
+  const list = arrayToList([...items], py);
   const s = frozen ? sym.PyFrozenSet_New(list) : sym.PySet_New(list);
   sym.Py_DecRef(list);
   if (s === null) throw fetchError();
   return s;
 }
 
-function setContains(obj: PyAny, key: unknown): boolean {
+let isSet: (o: unknown) => boolean;
+let isFrozenSet: (o: unknown) => boolean;
+
+/** The pointer of a set method's receiver, or the TypeError for any other `this`. */
+function self(
+  o: unknown,
+  method: string,
+  frozen: boolean,
+): Ptr {
+  if (!(frozen ? isFrozenSet(o) : isSet(o))) {
+    throw receiverError(o, frozen ? "PyFrozenSet" : "PySet", method);
+  }
+  return (o as PyAny).unsafePtr;
+}
+
+function setContains(obj: PyAny, key: unknown, frozen: boolean): boolean {
   const sym = runtime().sym;
-  const self = obj.unsafePtr;
+  const p = self(obj, "contains", frozen);
   const k = toPy(key, obj.py());
-  const rc = sym.PySet_Contains(self, k);
+  const rc = sym.PySet_Contains(p, k);
   sym.Py_DecRef(k);
   if (rc < 0) throw fetchError();
   return rc === 1;
+}
+
+function setSize(obj: PyAny, frozen: boolean): number {
+  const n = Number(runtime().sym.PySet_Size(self(obj, "len", frozen)));
+  if (n === -1) throw fetchError();
+  return n;
 }
 
 /**
@@ -46,6 +72,10 @@ function setContains(obj: PyAny, key: unknown): boolean {
 export class PySet extends PyAny {
   /** Class name used in downcast errors. */
   static override readonly typeName: string = "PySet";
+  #set: undefined;
+  static {
+    isSet = (o) => typeof o === "object" && o !== null && #set in o;
+  }
   /** `isinstance(obj, set)`. */
   static override typeCheck(obj: PyAny): boolean {
     return isSubtype(runtime().sym, obj.unsafePtr, runtime().types.set);
@@ -58,33 +88,34 @@ export class PySet extends PyAny {
   /** `self.add(key)`. */
   add(key: unknown): void {
     const sym = runtime().sym;
-    const self = this.unsafePtr;
+    const p = self(this, "add", false);
     const k = toPy(key, this.py());
-    const rc = sym.PySet_Add(self, k);
+    const rc = sym.PySet_Add(p, k);
     sym.Py_DecRef(k);
     if (rc !== 0) throw fetchError();
   }
   /** `self.discard(key)`; true when the key was present. */
   discard(key: unknown): boolean {
     const sym = runtime().sym;
-    const self = this.unsafePtr;
+    const p = self(this, "discard", false);
     const k = toPy(key, this.py());
-    const rc = sym.PySet_Discard(self, k);
+    const rc = sym.PySet_Discard(p, k);
     sym.Py_DecRef(k);
     if (rc < 0) throw fetchError();
     return rc === 1;
   }
   /** `key in self`. */
   override contains(key: unknown): boolean {
-    return setContains(this, key);
+    return setContains(this, key, false);
   }
   /** `len(self)`. */
   override len(): number {
-    return Number(runtime().sym.PySet_Size(this.unsafePtr));
+    return setSize(this, false);
   }
   /** `self.pop()` (KeyError when empty). */
   pop(): PyAny {
-    return wrap(this.py(), runtime().sym.PySet_Pop(this.unsafePtr), PyAny);
+    const p = self(this, "pop", false);
+    return wrap(this.py(), runtime().sym.PySet_Pop(p), PyAny);
   }
 }
 
@@ -100,6 +131,10 @@ export class PySet extends PyAny {
 export class PyFrozenSet extends PyAny {
   /** Class name used in downcast errors. */
   static override readonly typeName: string = "PyFrozenSet";
+  #frozenset: undefined;
+  static {
+    isFrozenSet = (o) => typeof o === "object" && o !== null && #frozenset in o;
+  }
   /** `isinstance(obj, frozenset)`. */
   static override typeCheck(obj: PyAny): boolean {
     return isSubtype(runtime().sym, obj.unsafePtr, runtime().types.frozenset);
@@ -111,10 +146,10 @@ export class PyFrozenSet extends PyAny {
   }
   /** `key in self`. */
   override contains(key: unknown): boolean {
-    return setContains(this, key);
+    return setContains(this, key, true);
   }
   /** `len(self)`. */
   override len(): number {
-    return Number(runtime().sym.PySet_Size(this.unsafePtr));
+    return setSize(this, true);
   }
 }

@@ -5,7 +5,7 @@
  */
 
 import { isSubtype, toPy } from "../core/convert.ts";
-import { runtime } from "../core/runtime.ts";
+import { type Ptr, runtime } from "../core/runtime.ts";
 import { PyAny, wrap } from "./any.ts";
 import { type PythonBase, tokenState } from "./python.ts";
 
@@ -34,13 +34,16 @@ export class PySlice extends PyAny {
   ): PySlice {
     tokenState(py);
     const sym = runtime().sym;
-    const a = toPy(start, py);
-    const b = toPy(stop, py);
-    const c = toPy(step, py);
-    const s = sym.PySlice_New(a, b, c);
-    sym.Py_DecRef(a);
-    sym.Py_DecRef(b);
-    sym.Py_DecRef(c);
-    return wrap(py, s, PySlice);
+    const bounds: Ptr[] = [];
+    try {
+      for (const v of [start, stop, step]) bounds.push(toPy(v, py));
+      return wrap(
+        py,
+        sym.PySlice_New(bounds[0], bounds[1], bounds[2]),
+        PySlice,
+      );
+    } finally {
+      for (const b of bounds) sym.Py_DecRef(b);
+    }
   }
 }

@@ -4,12 +4,26 @@
  * @module
  */
 
-import { toPy, TpFlags, typeFlags } from "../core/convert.ts";
-import { runtime } from "../core/runtime.ts";
+import {
+  arrayToTuple,
+  receiverError,
+  TpFlags,
+  tupleSize,
+  typeFlags,
+} from "../core/convert.ts";
+import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { itemAt, PyAny, sliceOf, wrap } from "./any.ts";
-import { PyList } from "./list.ts";
+import { indexArg, PyList } from "./list.ts";
 import { type PythonBase, tokenState } from "./python.ts";
+
+let isTuple: (o: unknown) => boolean;
+
+/** The pointer of a `PyTuple` method's receiver, or the TypeError for any other `this`. */
+function self(o: unknown, method: string): Ptr {
+  if (!isTuple(o)) throw receiverError(o, "PyTuple", method);
+  return (o as PyTuple).unsafePtr;
+}
 
 /**
  * Python's `tuple`.
@@ -23,6 +37,11 @@ import { type PythonBase, tokenState } from "./python.ts";
 export class PyTuple extends PyAny {
   /** Class name used in downcast errors. */
   static override readonly typeName: string = "PyTuple";
+  #tuple: undefined;
+
+  static {
+    isTuple = (o) => typeof o === "object" && o !== null && #tuple in o;
+  }
 
   /** `isinstance(obj, tuple)`. */
   static override typeCheck(obj: PyAny): boolean {
@@ -32,11 +51,11 @@ export class PyTuple extends PyAny {
   /** A new tuple of converted elements. */
   static new(py: PythonBase, elements: Iterable<unknown> = []): PyTuple {
     tokenState(py);
-    const sym = runtime().sym;
-    const list = toPy(Array.isArray(elements) ? elements : [...elements], py);
-    const t = sym.PyList_AsTuple(list);
-    sym.Py_DecRef(list);
-    return wrap(py, t, PyTuple);
+    return wrap(
+      py,
+      arrayToTuple(Array.isArray(elements) ? elements : [...elements], py),
+      PyTuple,
+    );
   }
 
   /** The empty tuple. */
@@ -47,26 +66,33 @@ export class PyTuple extends PyAny {
 
   /** `self[index]`. */
   override getItem(index: unknown): PyAny {
-    return itemAt(this, index, runtime().sym.PyTuple_GetItem) ??
+    self(this, "getItem");
+    // Only a safe integer takes the direct path (see PyList.getItem).
+    return (Number.isSafeInteger(index)
+      ? itemAt(this, index, runtime().sym.PyTuple_GetItem)
+      : undefined) ??
       (super.getItem(index) as PyAny);
   }
 
   /** `len(self)`. */
   override len(): number {
-    return Number(runtime().sym.PyTuple_Size(this.unsafePtr));
+    return tupleSize(self(this, "len"));
   }
 
   /** `list(self)`. */
   toList(): PyList {
-    return wrap(
-      this.py(),
-      runtime().sym.PySequence_List(this.unsafePtr),
-      PyList,
-    );
+    const p = self(this, "toList");
+    return wrap(this.py(), runtime().sym.PySequence_List(p), PyList);
   }
 
   /** `self[start:stop]` as a new tuple (negative bounds count from the end). */
   getSlice(start: number, stop: number): PyTuple {
-    return sliceOf(this, start, stop, PyTuple);
+    self(this, "getSlice");
+    return sliceOf(
+      this,
+      indexArg(start, "PyTuple.getSlice: start"),
+      indexArg(stop, "PyTuple.getSlice: stop"),
+      PyTuple,
+    );
   }
 }
