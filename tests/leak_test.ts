@@ -14,14 +14,15 @@
 //   and functions the families use, `math` and its name string) do not change;
 // - the number of live TypeScript functions (`pyfunctionTableSize()`) does
 //   not change;
-// - the JS heap grows by less than 1 MB. The owned tier's slot table is not
-//   observable through the public API; a record the tier keeps per iteration
-//   (a slot, a pool entry: about 70 bytes each) shows here, and a slot that
-//   holds a reference shows in the refcounts or the blocks.
+// - the JS heap grows by less than 1 MB from 10% to 100%. The owned tier's
+//   slot table is not observable through the public API; a record the tier
+//   keeps per iteration (a slot, a pool entry: about 70 bytes each) shows
+//   here, and a slot that holds a reference shows in the refcounts or blocks.
 //
-// Four families run fewer iterations to keep the file under 90 s (they cost
-// 50-150 us per iteration): conversions 40,000, strings/bytes 50,000,
-// pyfunction creation 40,000, a JS function as an argument 30,000.
+// The slowest families (30-150 us per iteration) run fewer iterations to keep
+// the file under 90 s: attributes 50,000 (hasattr's AttributeError path),
+// conversions 30,000, strings/bytes 40,000, pyfunction creation 30,000, a JS
+// function as an argument 25,000, the two exception families 50,000 each.
 // PYEMBED_LEAK_N scales every count (default 100,000). Needs
 // --v8-flags=--expose-gc (deno task test sets it).
 
@@ -214,13 +215,12 @@ function runFamily(
       m0.functions,
       "live TypeScript functions (pyfunctionTableSize) grew",
     );
+    // From 10% on: the first iterations may still grow the heap once (JIT).
     assert.ok(
-      m2.heap - m0.heap < MAX_HEAP,
+      m2.heap - m1.heap < MAX_HEAP,
       `the JS heap grew by ${
-        ((m2.heap - m0.heap) / 1024 / 1024).toFixed(1)
-      } MB over ${n} iterations (${
-        ((m1.heap - m0.heap) / 1024 / 1024).toFixed(1)
-      } MB at ${mid}): bookkeeping kept per iteration`,
+        ((m2.heap - m1.heap) / 1024 / 1024).toFixed(1)
+      } MB from iteration ${mid} to ${n}: bookkeeping kept per iteration`,
     );
   });
 }
@@ -248,7 +248,7 @@ const FAMILIES: [string, Family, number?][] = [
         box.delattr("y");
       },
     };
-  }],
+  }, 0.5],
   ["calls: call0/call1/call with kwargs/callMethod", (_py, g) => {
     const f = get(g, "f");
     const box = get(g, "box");
@@ -349,7 +349,7 @@ const FAMILIES: [string, Family, number?][] = [
         ])).toJs();
       },
     };
-  }, 0.4],
+  }, 0.3],
   ["conversions: extract with Extract.*", (py) => {
     const vals = py.eval(
       "(42, 2**70, 2.5, 'str', True, b'xy', [1, 2], (1, 'a'), {'a': 1}, {1, 2}, None)",
@@ -468,7 +468,7 @@ const FAMILIES: [string, Family, number?][] = [
         k(PyByteArray.new(py, data)).toBytes();
       },
     };
-  }, 0.5],
+  }, 0.4],
   ["PyModule: import, getattr, dict", (py) => ({
     step: (k) => {
       const m = k(py.import("math"));
@@ -508,7 +508,7 @@ const FAMILIES: [string, Family, number?][] = [
         k(fn.call([i], { k: S }));
       },
     };
-  }, 0.4],
+  }, 0.3],
   ["PyCFunction.name", (py) => {
     const fn = pyfunction(py, "named(x)", ({ x }) => x);
     return { step: () => void assert.equal(fn.name(), "named"), track: [fn] };
@@ -548,7 +548,7 @@ const FAMILIES: [string, Family, number?][] = [
         k(callIt.call1((n: number) => n + i, i));
       },
     };
-  }, 0.3],
+  }, 0.25],
   ["exceptions: a raising Python call caught in JS", (_py, g) => {
     const boom = get(g, "boom");
     const S = get(g, "S");
@@ -563,7 +563,7 @@ const FAMILIES: [string, Family, number?][] = [
         }
       },
     };
-  }],
+  }, 0.5],
   [
     "exceptions: PyValueError.newErr thrown from a handler, caught in Python",
     (py, g) => {
@@ -580,6 +580,7 @@ const FAMILIES: [string, Family, number?][] = [
         track: [fn],
       };
     },
+    0.5,
   ],
   ["Py.from/bind/cloneRef/dispose, clone/unbind", (py, g) => {
     const S = get(g, "S");

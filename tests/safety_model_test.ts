@@ -32,7 +32,7 @@
 // crashed by some sequences (a `Py` disposed inside user code), and a crash
 // must fail this test with the sequence that caused it, not kill the runner.
 //
-// Environment: PYEMBED_MODEL_RUNS (default 5,000 on CPython 3.11, 1,000
+// Environment: PYEMBED_MODEL_RUNS (default 10,000 on CPython 3.11, 2,000
 // otherwise), PYEMBED_MODEL_SEED (replay a run), PYTHON_LIBRARY (which CPython).
 
 import assert from "node:assert/strict";
