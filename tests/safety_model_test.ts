@@ -14,9 +14,10 @@
 // (stable) or nested withGil (owned). Arguments may be hostile: an object with
 // a `[toPyObject](py)` method, a plain object with a getter, a Proxy of an
 // array, a JS function with a `name` getter, or a JS function that Python
-// calls back. Their user code disposes, unbinds, binds, makes and releases
-// objects of the model (the receiver of the operation in flight included)
-// before it yields its value, or throws.
+// calls back. Their user code disposes, unbinds (and drops the `Py`:
+// `x.unbind()[Symbol.dispose]()`), binds, makes and releases objects of the
+// model (the receiver of the operation in flight included) before it yields
+// its value, or throws.
 //
 // Property, for every sequence:
 // - no crash;
