@@ -29,11 +29,11 @@
 // - after the scope every tier object throws "released", and the reference
 //   counts of `S` and of the three functions are back to their start values.
 //
-// The property runs in a child process per tier: the library can still be
-// crashed by some sequences (a `Py` disposed inside user code), and a crash
-// must fail this test with the sequence that caused it, not kill the runner.
+// The property runs in a child process per tier, so that a regression that
+// crashes the process (as a `Py` disposed inside user code once did) fails
+// this test with the sequence that caused it instead of killing the runner.
 //
-// Environment: PYEMBED_MODEL_RUNS (default 10,000 on CPython 3.11, 2,000
+// Environment: PYEMBED_MODEL_RUNS (default 5,000 on CPython 3.11, 1,000
 // otherwise), PYEMBED_MODEL_SEED (replay a run), PYTHON_LIBRARY (which CPython).
 
 import assert from "node:assert/strict";

@@ -13,6 +13,7 @@ import {
   pooled,
   Ref,
   setEscapeHook,
+  type Tier,
   withGilScope,
 } from "./gil.ts";
 import { cstr, type Ptr, type Runtime, runtime } from "./runtime.ts";
@@ -72,6 +73,8 @@ export class PyErr extends Error {
   static readonly pyName: string = "BaseException";
   /** The exception object, owned like a pool object by the scope it was made in. */
   #ref: Ref | null = null;
+  /** The tier that owns `#ref`, or `null` (the pool array directly). */
+  #tier: Tier | null = null;
   /** The exception object, kept past its scope (it escaped `Python.withGil`). */
   #strong: Strong | null = null;
   #lazy: Lazy | null;
@@ -132,15 +135,28 @@ export class PyErr extends Error {
       }
       // Leaving a py.withPool: owned by the enclosing pool instead.
       e.#ref = new Ref(p, -1, null);
+      e.#tier = null;
       return e.#ref;
     };
   }
 
-  /** Take ownership of the new reference `p`: the current pool's, or a `Strong` outside any scope. */
+  /**
+   * Take ownership of the new reference `p` as the current scope's tier owns
+   * objects (the innermost pool, or a slot of the scope, released by
+   * `releaseValue()`/`[Symbol.dispose]()`), or as a `Strong` outside any
+   * user scope.
+   */
   #own(p: Ptr): void {
-    if (currentScope() !== null && !ownScope) {
-      this.#ref = new Ref(p, -1, null);
-      pooled.push(this.#ref);
+    const scope = currentScope();
+    if (scope !== null && !ownScope) {
+      const tier = scope.tier;
+      if (tier !== null) {
+        this.#ref = tier.adopt(p);
+        this.#tier = tier;
+      } else {
+        this.#ref = new Ref(p, -1, null);
+        pooled.push(this.#ref);
+      }
     } else {
       this.#strong = new Strong(p);
     }
@@ -239,11 +255,14 @@ export class PyErr extends Error {
     this.#strong?.release();
     const ref = this.#ref;
     const p = ref?.ptr;
-    if (ref && p) {
-      ref.ptr = null;
-      ref.dead = Dead.Disposed;
-      decrefAnywhere(p);
+    if (!ref || !p) return;
+    if (this.#tier?.name === "owned" && gilHeld) {
+      this.#tier.dispose(ref); // frees its slot: a loop of caught errors stays flat
+      return;
     }
+    ref.ptr = null;
+    ref.dead = Dead.Disposed;
+    decrefAnywhere(p);
   }
 
   /** `releaseValue()`, so `using err = ...` works for a caught error. */

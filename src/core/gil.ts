@@ -76,6 +76,11 @@ let epoch = 0;
 const regions: number[] = [];
 const deferred: Ptr[] = [];
 
+/** The current user-code epoch: what a new reference records as its birth. */
+export function currentEpoch(): number {
+  return epoch;
+}
+
 /** Enter user code that runs inside an operation (pair with {@linkcode leaveUser}). */
 export function enterUser(): void {
   regions.push(++epoch);
@@ -136,8 +141,15 @@ export class Scope {
   readonly free: number[] = [];
   /** Still open? */
   active = true;
-  constructor(poolStart: number) {
+  /**
+   * The ownership policy of the tier that opened the scope (its outermost
+   * `withGil`, or the TypeScript function a callback scope runs): what owns
+   * the exception objects of errors caught in it. `null` for internal scopes.
+   */
+  tier: Tier | null;
+  constructor(poolStart: number, tier: Tier | null) {
     this.poolStart = poolStart;
+    this.tier = tier;
   }
 }
 
@@ -195,12 +207,15 @@ function isThenable(v: unknown): boolean {
  * the open scope). Every reference the scope still owns is released when the
  * outermost call returns or throws.
  */
-export function withGilScope<R>(f: (scope: Scope) => R): R {
+export function withGilScope<R>(
+  f: (scope: Scope) => R,
+  tier: Tier | null = null,
+): R {
   if (gilHeld && current !== null) return checkSync(f(current));
   const r: Runtime = loadedRuntime();
   const gstate = r.sym.PyGILState_Ensure();
   try {
-    return inScope((scope) => checkSync(f(scope)), true);
+    return inScope((scope) => checkSync(f(scope)), tier, true);
   } finally {
     if (deferred.length > 0 && regions.length === 0) {
       setGilHeld(true);
@@ -237,10 +252,14 @@ export function escaping(e: unknown, outermost: boolean): Ref | null {
  * owns is released when `f` returns or throws, and the outer scope is
  * restored.
  */
-function inScope<R>(f: (scope: Scope) => R, outermost = false): R {
+function inScope<R>(
+  f: (scope: Scope) => R,
+  tier: Tier | null,
+  outermost = false,
+): R {
   const outer = current;
   const outerHeld = gilHeld;
-  const scope = new Scope(pooled.length);
+  const scope = new Scope(pooled.length, tier);
   current = scope;
   setGilHeld(true);
   try {
@@ -281,13 +300,16 @@ function checkSync<R>(result: R): R {
  * `undefined` without calling `f` when this thread does not hold the GIL (a
  * call arriving from another Python thread).
  */
-export function withCallbackScope<R>(f: (scope: Scope) => R): R | undefined {
+export function withCallbackScope<R>(
+  f: (scope: Scope) => R,
+  tier: Tier | null = null,
+): R | undefined {
   const r = loadedRuntime();
   if (!gilHeld && r.sym.PyGILState_Check() !== 1) return undefined;
   // The handler is user code, run inside whatever operation called Python.
   enterUser();
   try {
-    return inScope(f);
+    return inScope(f, tier);
   } finally {
     leaveUser();
   }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { currentEpoch, releasePtr } from "./gil.ts";
 import { gilHeld, isInitialized, loadedRuntime, type Ptr } from "./runtime.ts";
 
 /** Decref `p`, taking the GIL first when this thread does not hold it. */
@@ -37,21 +38,32 @@ const registry = new FinalizationRegistry<Cell>((cell) => {
 /** A strong reference that outlives GIL scopes. */
 export class Strong {
   #cell: Cell;
-  /** Take ownership of a new strong reference `ptr`. */
-  constructor(ptr: Ptr) {
+  #born: number;
+  /**
+   * Take ownership of a new strong reference `ptr`. `born` is the user-code
+   * epoch of the reference (see `releasePtr` in gil.ts): the current one for a
+   * new reference, the original's when a reference is moved in (`unbind()`).
+   */
+  constructor(ptr: Ptr, born: number = currentEpoch()) {
     this.#cell = { ptr };
+    this.#born = born;
     registry.register(this, this.#cell, this);
   }
   /** The pointer, or `null` after release. Borrowed: valid while this lives. */
   get ptr(): Ptr | null {
     return this.#cell.ptr;
   }
-  /** Release now (idempotent). */
+  /**
+   * Release now (idempotent). With the GIL held this follows the deferral
+   * rule of `releasePtr`: user code inside an operation cannot free what the
+   * operation is using.
+   */
   release(): void {
     const p = this.#cell.ptr;
     if (p === null) return;
     this.#cell.ptr = null;
     registry.unregister(this);
-    decrefAnywhere(p);
+    if (gilHeld) releasePtr(p, this.#born);
+    else decrefAnywhere(p);
   }
 }

@@ -65,6 +65,8 @@ export const SYMBOLS = {
   PyErr_SetObject: { parameters: ["pointer", "pointer"], result: "void" },
   /** void PyErr_Clear(void) */
   PyErr_Clear: { parameters: [], result: "void" },
+  /** int PyErr_ExceptionMatches(PyObject* exc)  (is the raised exception an instance of exc?) */
+  PyErr_ExceptionMatches: { parameters: ["pointer"], result: "i32" },
   /** int PyErr_GivenExceptionMatches(PyObject* given, PyObject* exc) */
   PyErr_GivenExceptionMatches: {
     parameters: ["pointer", "pointer"],

@@ -23,7 +23,7 @@ import {
 } from "../core/convert.ts";
 import { fetchError, restoreError } from "../core/err.ts";
 import { PyTypeError } from "../core/exceptions.ts";
-import { withCallbackScope } from "../core/gil.ts";
+import { type Tier, withCallbackScope } from "../core/gil.ts";
 import { loadedRuntime, type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { PyAny, wrap, wrapBorrowed } from "../types/any.ts";
@@ -55,7 +55,7 @@ interface Entry {
   defaults: (Ptr | null)[];
   weak: Ptr | null;
   tokenClass: new (key: symbol, scope: unknown, tier: unknown) => PythonBase;
-  tier: unknown;
+  tier: Tier;
   def: Ptr;
   name: Ptr;
   doc: Ptr;
@@ -128,6 +128,7 @@ function trampolineFn(
         if (entry === undefined) {
           throw PyTypeError.newErr("this TypeScript function was released");
         }
+        scope.tier = entry.tier; // errors caught in the handler are owned as its tier owns objects
         return invoke(entry, scope, args, Number(nargsRaw), kwnames);
       } catch (e) {
         restoreError(e);

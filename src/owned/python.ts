@@ -34,6 +34,9 @@ export class Python extends PythonBase {
    * @experimental
    */
   static withGil<R>(f: (py: Python) => R): R {
-    return withGilScope((scope) => f(new Python(TOKEN_KEY, scope, OWNED)));
+    return withGilScope(
+      (scope) => f(new Python(TOKEN_KEY, scope, OWNED)),
+      OWNED,
+    );
   }
 }

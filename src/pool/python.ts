@@ -27,7 +27,10 @@ export class Python extends PythonBase {
    * Promise is an error (the GIL is still released).
    */
   static withGil<R>(f: (py: Python) => R): R {
-    return withGilScope((scope) => f(new Python(TOKEN_KEY, scope, POOL)));
+    return withGilScope(
+      (scope) => f(new Python(TOKEN_KEY, scope, POOL)),
+      POOL,
+    );
   }
 
   /**

@@ -15,7 +15,7 @@ import {
   toPy,
 } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
-import { PyAttributeError, PyTypeError } from "../core/exceptions.ts";
+import { PyTypeError, PyValueError } from "../core/exceptions.ts";
 import { deadMessage, gilHeld, noGilError, type Ref } from "../core/gil.ts";
 import {
   cstr,
@@ -57,6 +57,9 @@ export interface PyTypeInfo<T extends PyAny> {
   /** Is `obj` an instance of the Python type this class stands for? */
   typeCheck(obj: PyAny): boolean;
 }
+
+/** `builtins.AttributeError` (a builtin: lives as long as Python). */
+let attributeError: Ptr | null = null;
 
 /** Rich comparison operators (`Py_LT` ... `Py_GE`). */
 const enum Op {
@@ -364,8 +367,10 @@ export class PyAny {
    */
   unbind(): Py<this> {
     void this.unsafePtr;
+    const born = this.#ref.born;
     const ptr = tokenState(this.#py).tier.moveOut(this.#ref);
-    return pyFromOwned(ptr, this.constructor as Ctor<this>);
+    // The same reference, moved: it keeps its birth epoch (see releasePtr).
+    return pyFromOwned(ptr, this.constructor as Ctor<this>, born);
   }
 
   /** The object's reference count (`sys.getrefcount(obj)` minus its argument). */
@@ -407,12 +412,19 @@ export class PyAny {
       sym.Py_DecRef(v);
       return true;
     }
-    const err = fetchError();
-    if (err instanceof PyAttributeError) {
-      err.releaseValue();
+    // An AttributeError is cleared without building a PyErr (nothing to own).
+    attributeError ??= sym.PyDict_GetItemWithError(
+      runtime().builtins,
+      strCache("AttributeError"),
+    );
+    if (
+      attributeError !== null &&
+      sym.PyErr_ExceptionMatches(attributeError) === 1
+    ) {
+      sym.PyErr_Clear();
       return false;
     }
-    throw err;
+    throw fetchError();
   }
 
   /** `delattr(self, name)`. */
@@ -605,7 +617,19 @@ export class PyAny {
 
   /** Convert recursively to JS values (DESIGN.md, Conversions). */
   toJs(): unknown {
-    return convertToJs(this.unsafePtr);
+    const p = this.unsafePtr;
+    try {
+      return convertToJs(p);
+    } catch (e) {
+      // A deep (or self-referencing) container can exhaust the JS stack
+      // before the depth limit: the same documented error, not a RangeError.
+      if (e instanceof RangeError && String(e.message).includes("call stack")) {
+        throw PyValueError.newErr(
+          "toJs(): the container is nested too deeply to convert (a self-referencing container?)",
+        );
+      }
+      throw e;
+    }
   }
 
   /** `repr(self)`. */

@@ -16,9 +16,14 @@ import { type Ctor, KEY } from "./internal.ts";
 /**
  * Internal (not exported from any entry point): adopt the strong reference
  * `ptr` as a `Py` of class `cls`. The caller guarantees `ptr` is a live
- * `PyObject*` it owns a reference to.
+ * `PyObject*` it owns a reference to; `born` is that reference's user-code
+ * epoch when it is moved from a tier object (`unbind()`).
  */
-export let pyFromOwned: <T extends PyAny>(ptr: Ptr, cls: Ctor<T>) => Py<T>;
+export let pyFromOwned: <T extends PyAny>(
+  ptr: Ptr,
+  cls: Ctor<T>,
+  born?: number,
+) => Py<T>;
 import type { PythonBase } from "./python.ts";
 
 /**
@@ -41,19 +46,27 @@ export class Py<T extends PyAny = PyAny> {
   #cls: Ctor<T>;
 
   /** @ignore Internal: a `Py` comes from `Py.from(obj)` or `obj.unbind()`. */
-  private constructor(key: typeof KEY, ptr: Ptr, cls: Ctor<T>) {
+  private constructor(
+    key: typeof KEY,
+    ptr: Ptr,
+    cls: Ctor<T>,
+    born?: number,
+  ) {
     if (key !== KEY) {
       throw new TypeError(
         "Py cannot be constructed with new: use Py.from(obj) or obj.unbind()",
       );
     }
-    this.#strong = new Strong(ptr);
+    this.#strong = new Strong(ptr, born);
     this.#cls = cls;
   }
 
   static {
-    pyFromOwned = <T extends PyAny>(ptr: Ptr, cls: Ctor<T>): Py<T> =>
-      new Py(KEY, ptr, cls);
+    pyFromOwned = <T extends PyAny>(
+      ptr: Ptr,
+      cls: Ctor<T>,
+      born?: number,
+    ): Py<T> => new Py(KEY, ptr, cls, born);
   }
 
   /** A new `Py` holding a new strong reference to `obj`. */
