@@ -274,6 +274,29 @@ for (const { name, withGil, api } of TIERS) {
     },
   );
 
+  t(
+    "an own unsafePtr planted on an object, or a look-alike type, is never used as a pointer",
+    () => {
+      withGil((py) => {
+        const l = api.PyList.new(py, [1]);
+        const bogus = () => Deno.UnsafePointer.create(8n)!;
+        Object.defineProperty(l, "unsafePtr", { get: bogus });
+        assert.equal(l.len(), 1);
+        const outer = api.PyList.new(py, []);
+        outer.append(l);
+        assert.equal(outer.getItem(0).len(), 1);
+        assert.equal(api.Py.from(l).bind(py).len(), 1);
+        const err = api.PyKeyError.newErr("k");
+        throwsLike(
+          () => err.isInstanceOf({ unsafePtr: bogus() }),
+          TypeError,
+          /Python type object/,
+        );
+        assert.equal(err.isInstanceOf(py.eval("KeyError")), true);
+      });
+    },
+  );
+
   // ---- exceptions never escape the callback layer ---------------------------------
 
   t(

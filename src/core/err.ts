@@ -16,6 +16,7 @@ import {
   type Tier,
   withGilScope,
 } from "./gil.ts";
+import { borrowedPtr } from "./convert.ts";
 import { cstr, type Ptr, type Runtime, runtime } from "./runtime.ts";
 import { ssize } from "./ssize.ts";
 import { decrefAnywhere, Strong } from "./strong.ts";
@@ -237,12 +238,19 @@ export class PyErr extends Error {
       | (abstract new (...args: never[]) => PyErr),
   ): boolean {
     if (typeof type === "function") return this instanceof type;
-    return withGil(() =>
-      runtime().sym.PyErr_GivenExceptionMatches(
+    return withGil(() => {
+      // Through the brand check: a look-alike `{ unsafePtr }` is refused.
+      const t = borrowedPtr(type);
+      if (t === undefined) {
+        throw new TypeError(
+          "isInstanceOf(type): pass a Python type object (a PyAny or Py) or a PyErr class",
+        );
+      }
+      return runtime().sym.PyErr_GivenExceptionMatches(
         this.unsafeValuePtr,
-        type.unsafePtr,
-      ) === 1
-    );
+        t,
+      ) === 1;
+    });
   }
 
   /**

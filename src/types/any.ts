@@ -58,6 +58,26 @@ export interface PyTypeInfo<T extends PyAny> {
   typeCheck(obj: PyAny): boolean;
 }
 
+/**
+ * Internal: the checked borrowed pointer of a tier object, read through its
+ * private field, so neither a look-alike object nor an own `unsafePtr`
+ * property planted on a real one can hand a pointer to the library. Every
+ * operation reads its objects' pointers through this.
+ */
+export let ptrOf: (o: PyAny) => Deno.PointerObject;
+
+function notAPythonObject(o: unknown): TypeError {
+  let what: string = typeof o;
+  try {
+    what = (o as object)?.constructor?.name ?? what;
+  } catch {
+    // a hostile constructor getter
+  }
+  return new TypeError(
+    `expected a Python object (PyAny or a subclass from this library), got a JS ${what}`,
+  );
+}
+
 /** `builtins.AttributeError` (a builtin: lives as long as Python). */
 let attributeError: Ptr | null = null;
 
@@ -218,7 +238,7 @@ function isExactDict(sym: Runtime["sym"], p: Ptr): boolean {
  */
 export function attrString(obj: PyAny, name: string): string {
   const sym = runtime().sym;
-  const v = sym.PyObject_GetAttr(obj.unsafePtr, strCache(name));
+  const v = sym.PyObject_GetAttr(ptrOf(obj), strCache(name));
   if (v === null) throw fetchError();
   try {
     const s = sym.PyObject_Str(v);
@@ -246,7 +266,7 @@ export function itemAt(
   if (typeof index !== "number" || index < 0 || !Number.isInteger(index)) {
     return undefined;
   }
-  return wrapBorrowed(seq.py(), get(seq.unsafePtr, ssize(index)), PyAny);
+  return wrapBorrowed(seq.py(), get(ptrOf(seq), ssize(index)), PyAny);
 }
 
 /** Internal: `seq[start:stop]` (Python semantics, negatives count from the end) as `cls`. */
@@ -258,7 +278,7 @@ export function sliceOf<T extends PyAny>(
 ): T {
   return wrap(
     seq.py(),
-    runtime().sym.PySequence_GetSlice(seq.unsafePtr, ssize(start), ssize(stop)),
+    runtime().sym.PySequence_GetSlice(ptrOf(seq), ssize(start), ssize(stop)),
     cls,
   );
 }
@@ -327,15 +347,20 @@ export class PyAny {
    * until it is released. Throws if released or used without the GIL.
    */
   get unsafePtr(): Deno.PointerObject {
-    const p = this.#ref.ptr;
-    if (p === null) throw new Error(deadMessage(this.#ref.dead));
-    if (!gilHeld) throw noGilError();
-    return p;
+    return ptrOf(this);
   }
 
   static {
     // The brand check behind ToPyObject: only a real PyAny lends a pointer.
-    registerBorrower((o) => #ref in o ? (o as PyAny).unsafePtr : undefined);
+    registerBorrower((o) => #ref in o ? ptrOf(o as PyAny) : undefined);
+    ptrOf = (o: PyAny): Deno.PointerObject => {
+      if (!(#ref in o)) throw notAPythonObject(o);
+      const ref = o.#ref;
+      const p = ref.ptr;
+      if (p === null) throw new Error(deadMessage(ref.dead));
+      if (!gilHeld) throw noGilError();
+      return p;
+    };
   }
 
   /** The token of the scope this object was made in (PyO3's `obj.py()`). */
@@ -357,7 +382,7 @@ export class PyAny {
 
   /** A second strong reference to the same object, owned like this one. */
   clone(): this {
-    const p = this.unsafePtr;
+    const p = ptrOf(this);
     return wrapBorrowed(this.#py, p, this.constructor as Ctor<this>);
   }
 
@@ -366,7 +391,7 @@ export class PyAny {
    * object becomes unusable; stable tier: same as `Py.from(this)`).
    */
   unbind(): Py<this> {
-    void this.unsafePtr;
+    void ptrOf(this);
     const born = this.#ref.born;
     const ptr = tokenState(this.#py).tier.moveOut(this.#ref);
     // The same reference, moved: it keeps its birth epoch (see releasePtr).
@@ -376,7 +401,7 @@ export class PyAny {
   /** The object's reference count (`sys.getrefcount(obj)` minus its argument). */
   refCnt(): number {
     const lo = new Uint32Array(2);
-    runtime().sym.memcpy(lo, this.unsafePtr, ssize(8));
+    runtime().sym.memcpy(lo, ptrOf(this), ssize(8));
     return lo[0] + lo[1] * 4294967296;
   }
 
@@ -384,10 +409,10 @@ export class PyAny {
 
   /** `getattr(self, name)`. */
   getattr(name: string | PyAny): PyAny {
-    const key = typeof name === "string" ? strCache(name) : name.unsafePtr;
+    const key = typeof name === "string" ? strCache(name) : ptrOf(name);
     return wrap(
       this.#py,
-      runtime().sym.PyObject_GetAttr(this.unsafePtr, key),
+      runtime().sym.PyObject_GetAttr(ptrOf(this), key),
       PyAny,
     );
   }
@@ -395,8 +420,8 @@ export class PyAny {
   /** `setattr(self, name, value)`. */
   setattr(name: string | PyAny, value: unknown): void {
     const sym = runtime().sym;
-    const self = this.unsafePtr;
-    const key = typeof name === "string" ? strCache(name) : name.unsafePtr;
+    const self = ptrOf(this);
+    const key = typeof name === "string" ? strCache(name) : ptrOf(name);
     const v = toPy(value, this.#py);
     const rc = sym.PyObject_SetAttr(self, key, v);
     sym.Py_DecRef(v);
@@ -406,8 +431,8 @@ export class PyAny {
   /** `hasattr(self, name)`: only AttributeError means no; other errors are thrown. */
   hasattr(name: string | PyAny): boolean {
     const sym = runtime().sym;
-    const key = typeof name === "string" ? strCache(name) : name.unsafePtr;
-    const v = sym.PyObject_GetAttr(this.unsafePtr, key);
+    const key = typeof name === "string" ? strCache(name) : ptrOf(name);
+    const v = sym.PyObject_GetAttr(ptrOf(this), key);
     if (v !== null) {
       sym.Py_DecRef(v);
       return true;
@@ -429,8 +454,8 @@ export class PyAny {
 
   /** `delattr(self, name)`. */
   delattr(name: string | PyAny): void {
-    const key = typeof name === "string" ? strCache(name) : name.unsafePtr;
-    if (runtime().sym.PyObject_SetAttr(this.unsafePtr, key, null) !== 0) {
+    const key = typeof name === "string" ? strCache(name) : ptrOf(name);
+    if (runtime().sym.PyObject_SetAttr(ptrOf(this), key, null) !== 0) {
       throw fetchError();
     }
   }
@@ -441,7 +466,7 @@ export class PyAny {
   call(args?: readonly unknown[], kwargs?: Kwargs): PyAny {
     return wrap(
       this.#py,
-      callPtr(this.#py, this.unsafePtr, args, kwargs),
+      callPtr(this.#py, ptrOf(this), args, kwargs),
       PyAny,
     );
   }
@@ -450,7 +475,7 @@ export class PyAny {
   call0(): PyAny {
     return wrap(
       this.#py,
-      runtime().sym.PyObject_CallObject(this.unsafePtr, null),
+      runtime().sym.PyObject_CallObject(ptrOf(this), null),
       PyAny,
     );
   }
@@ -459,7 +484,7 @@ export class PyAny {
   call1(...args: unknown[]): PyAny {
     return wrap(
       this.#py,
-      callPtr(this.#py, this.unsafePtr, args, undefined),
+      callPtr(this.#py, ptrOf(this), args, undefined),
       PyAny,
     );
   }
@@ -467,7 +492,7 @@ export class PyAny {
   /** `self.name(*args, **kwargs)`. */
   callMethod(name: string, args?: readonly unknown[], kwargs?: Kwargs): PyAny {
     const sym = runtime().sym;
-    const m = sym.PyObject_GetAttr(this.unsafePtr, strCache(name));
+    const m = sym.PyObject_GetAttr(ptrOf(this), strCache(name));
     if (m === null) throw fetchError();
     try {
       return wrap(this.#py, callPtr(this.#py, m, args, kwargs), PyAny);
@@ -497,7 +522,7 @@ export class PyAny {
   getItem(key: unknown): PyAny;
   getItem(key: unknown): PyAny | undefined {
     const sym = runtime().sym;
-    const self = this.unsafePtr;
+    const self = ptrOf(this);
     const k = toPy(key, this.#py);
     const res = sym.PyObject_GetItem(self, k);
     sym.Py_DecRef(k);
@@ -507,7 +532,7 @@ export class PyAny {
   /** `self[key] = value`. */
   setItem(key: unknown, value: unknown): void {
     const sym = runtime().sym;
-    const self = this.unsafePtr;
+    const self = ptrOf(this);
     const k = toPy(key, this.#py);
     let v: Ptr;
     try {
@@ -525,7 +550,7 @@ export class PyAny {
   /** `del self[key]`. */
   delItem(key: unknown): void {
     const sym = runtime().sym;
-    const self = this.unsafePtr;
+    const self = ptrOf(this);
     const k = toPy(key, this.#py);
     const rc = sym.PyObject_DelItem(self, k);
     sym.Py_DecRef(k);
@@ -535,7 +560,7 @@ export class PyAny {
   /** `value in self`. */
   contains(value: unknown): boolean {
     const sym = runtime().sym;
-    const self = this.unsafePtr;
+    const self = ptrOf(this);
     const v = toPy(value, this.#py);
     const rc = sym.PySequence_Contains(self, v);
     sym.Py_DecRef(v);
@@ -545,7 +570,7 @@ export class PyAny {
 
   /** `len(self)`. */
   len(): number {
-    const n = Number(runtime().sym.PyObject_Size(this.unsafePtr));
+    const n = Number(runtime().sym.PyObject_Size(ptrOf(this)));
     if (n === -1) throw fetchError();
     return n;
   }
@@ -557,26 +582,26 @@ export class PyAny {
     // NoneType has one instance and no subclasses: a type check (three fast
     // FFI calls, ~14 ns) instead of Deno.UnsafePointer.equals (~45 ns).
     const r = runtime();
-    return isSubtype(r.sym, this.unsafePtr, r.types.noneType);
+    return isSubtype(r.sym, ptrOf(this), r.types.noneType);
   }
 
   /** `bool(self)`. */
   isTruthy(): boolean {
-    const rc = runtime().sym.PyObject_IsTrue(this.unsafePtr);
+    const rc = runtime().sym.PyObject_IsTrue(ptrOf(this));
     if (rc < 0) throw fetchError();
     return rc === 1;
   }
 
   /** `callable(self)`. */
   isCallable(): boolean {
-    return runtime().sym.PyCallable_Check(this.unsafePtr) === 1;
+    return runtime().sym.PyCallable_Check(ptrOf(this)) === 1;
   }
 
   /** `isinstance(self, type)` for a Python type object. */
   isInstance(type: PyAny): boolean {
     const rc = runtime().sym.PyObject_IsInstance(
-      this.unsafePtr,
-      type.unsafePtr,
+      ptrOf(this),
+      ptrOf(type),
     );
     if (rc < 0) throw fetchError();
     return rc === 1;
@@ -596,7 +621,7 @@ export class PyAny {
     if (!cls.typeCheck(this)) {
       throw PyTypeError.newErr(
         `'${
-          typeNameOf(this.unsafePtr)
+          typeNameOf(ptrOf(this))
         }' object cannot be converted to '${cls.typeName}'`,
       );
     }
@@ -605,7 +630,7 @@ export class PyAny {
 
   /** `self is other`. */
   is(other: PyAny): boolean {
-    return Deno.UnsafePointer.equals(this.unsafePtr, other.unsafePtr);
+    return Deno.UnsafePointer.equals(ptrOf(this), ptrOf(other));
   }
 
   // --- conversions -------------------------------------------------------------------
@@ -617,7 +642,7 @@ export class PyAny {
 
   /** Convert recursively to JS values (DESIGN.md, Conversions). */
   toJs(): unknown {
-    const p = this.unsafePtr;
+    const p = ptrOf(this);
     try {
       return convertToJs(p);
     } catch (e) {
@@ -634,12 +659,12 @@ export class PyAny {
 
   /** `repr(self)`. */
   repr(): string {
-    return this.#stringify(runtime().sym.PyObject_Repr(this.unsafePtr));
+    return this.#stringify(runtime().sym.PyObject_Repr(ptrOf(this)));
   }
 
   /** `str(self)`. */
   str(): string {
-    return this.#stringify(runtime().sym.PyObject_Str(this.unsafePtr));
+    return this.#stringify(runtime().sym.PyObject_Str(ptrOf(this)));
   }
 
   #stringify(s: Ptr | null): string {
@@ -664,7 +689,7 @@ export class PyAny {
 
   /** `type(self)`. */
   getType(): PyAny {
-    return wrap(this.#py, runtime().sym.PyObject_Type(this.unsafePtr), PyAny);
+    return wrap(this.#py, runtime().sym.PyObject_Type(ptrOf(this)), PyAny);
   }
 
   /**
@@ -673,14 +698,14 @@ export class PyAny {
    */
   hash(): bigint {
     const sym = runtime().sym;
-    const h = BigInt(sym.PyObject_Hash(this.unsafePtr));
+    const h = BigInt(sym.PyObject_Hash(ptrOf(this)));
     if (h === -1n && sym.PyErr_Occurred() !== null) throw fetchError();
     return h;
   }
 
   #compare(other: unknown, op: Op): boolean {
     const sym = runtime().sym;
-    const self = this.unsafePtr;
+    const self = ptrOf(this);
     const o = toPy(other, this.#py);
     const rc = sym.PyObject_RichCompareBool(self, o, op);
     sym.Py_DecRef(o);
@@ -719,7 +744,7 @@ export class PyAny {
   iter(): PyIterator {
     return wrap(
       this.#py,
-      runtime().sym.PyObject_GetIter(this.unsafePtr),
+      runtime().sym.PyObject_GetIter(ptrOf(this)),
       PyIterator,
     );
   }
@@ -787,12 +812,12 @@ export class PyIterator extends PyAny {
    * slot (so a class such as `type(iter([]))` is not, while its instances are).
    */
   static override typeCheck(obj: PyAny): boolean {
-    return runtime().sym.PyIter_Check(obj.unsafePtr) === 1;
+    return runtime().sym.PyIter_Check(ptrOf(obj)) === 1;
   }
   /** `next(self)`, or `undefined` when exhausted. */
   nextItem(): PyAny | undefined {
     const sym = runtime().sym;
-    const item = sym.PyIter_Next(this.unsafePtr);
+    const item = sym.PyIter_Next(ptrOf(this));
     if (item === null) {
       if (sym.PyErr_Occurred() !== null) throw fetchError();
       return undefined;

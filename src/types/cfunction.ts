@@ -7,7 +7,7 @@
 
 import { isSubtype } from "../core/convert.ts";
 import { runtime } from "../core/runtime.ts";
-import { attrString, PyAny } from "./any.ts";
+import { attrString, ptrOf, PyAny } from "./any.ts";
 
 /**
  * A builtin function object (`builtin_function_or_method`), such as `len`
@@ -26,7 +26,7 @@ export class PyCFunction extends PyAny {
   static override typeCheck(obj: PyAny): boolean {
     return isSubtype(
       runtime().sym,
-      obj.unsafePtr,
+      ptrOf(obj),
       runtime().types.builtinFunction,
     );
   }

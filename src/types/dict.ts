@@ -17,7 +17,7 @@ import { fetchError } from "../core/err.ts";
 import { PyTypeError } from "../core/exceptions.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
-import { PyAny, wrap, wrapBorrowed } from "./any.ts";
+import { ptrOf, PyAny, wrap, wrapBorrowed } from "./any.ts";
 import { PyList } from "./list.ts";
 import { type PythonBase, tokenState } from "./python.ts";
 
@@ -26,7 +26,7 @@ let isDict: (o: unknown) => boolean;
 /** The pointer of a `PyDict` method's receiver, or the TypeError for any other `this`. */
 function self(o: unknown, method: string): Ptr {
   if (!isDict(o)) throw receiverError(o, "PyDict", method);
-  return (o as PyDict).unsafePtr;
+  return ptrOf(o as PyDict);
 }
 
 /**
@@ -69,7 +69,7 @@ export class PyDict extends PyAny {
 
   /** `isinstance(obj, dict)`. */
   static override typeCheck(obj: PyAny): boolean {
-    return (typeFlags(runtime().sym, obj.unsafePtr) & TpFlags.Dict) !== 0;
+    return (typeFlags(runtime().sym, ptrOf(obj)) & TpFlags.Dict) !== 0;
   }
 
   /** A new empty dict. */
@@ -204,12 +204,12 @@ export class PyDict extends PyAny {
       throw e;
     }
     try {
-      const n = tupleSize(keys.unsafePtr);
+      const n = tupleSize(ptrOf(keys));
       for (let i = 0; i < n; i++) {
         const sym = runtime().sym;
-        const k = sym.PyTuple_GetItem(keys.unsafePtr, ssize(i));
+        const k = sym.PyTuple_GetItem(ptrOf(keys), ssize(i));
         const key = wrapBorrowed(py, k, PyAny);
-        const v = sym.PyTuple_GetItem(values.unsafePtr, ssize(i));
+        const v = sym.PyTuple_GetItem(ptrOf(values), ssize(i));
         yield [key, wrapBorrowed(py, v, PyAny)];
       }
     } finally {

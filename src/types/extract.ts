@@ -26,6 +26,7 @@ import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import {
   type FromPyObject,
+  ptrOf,
   PyAny,
   typeNameOf,
   wrap,
@@ -75,7 +76,7 @@ function describeJs(v: unknown): string {
 function receiverPtr(obj: unknown, name: string): Ptr {
   if (obj instanceof PyAny) {
     try {
-      return obj.unsafePtr;
+      return ptrOf(obj);
     } catch (e) {
       if (!(e instanceof TypeError)) throw e; // released, or no GIL
     }

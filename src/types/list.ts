@@ -15,7 +15,7 @@ import { fetchError } from "../core/err.ts";
 import { PyTypeError } from "../core/exceptions.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
-import { itemAt, PyAny, sliceOf, wrap } from "./any.ts";
+import { itemAt, ptrOf, PyAny, sliceOf, wrap } from "./any.ts";
 import { type PythonBase, tokenState } from "./python.ts";
 import { PyTuple } from "./tuple.ts";
 
@@ -24,7 +24,7 @@ let isList: (o: unknown) => boolean;
 /** The pointer of a `PyList` method's receiver, or the TypeError for any other `this`. */
 function self(o: unknown, method: string): Ptr {
   if (!isList(o)) throw receiverError(o, "PyList", method);
-  return (o as PyList).unsafePtr;
+  return ptrOf(o as PyList);
 }
 
 /**
@@ -66,7 +66,7 @@ export class PyList extends PyAny {
 
   /** `isinstance(obj, list)`. */
   static override typeCheck(obj: PyAny): boolean {
-    return (typeFlags(runtime().sym, obj.unsafePtr) & TpFlags.List) !== 0;
+    return (typeFlags(runtime().sym, ptrOf(obj)) & TpFlags.List) !== 0;
   }
 
   /** A new list of converted elements (empty when omitted). */

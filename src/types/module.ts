@@ -4,10 +4,11 @@
  * @module
  */
 
-import { isSubtype, strToPy, toPy } from "../core/convert.ts";
+import { compileSource, isSubtype, strToPy, toPy } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
+import { PyValueError } from "../core/exceptions.ts";
 import { cstr, FILE_INPUT, runtime } from "../core/runtime.ts";
-import { attrString, PyAny, wrap, wrapBorrowed } from "./any.ts";
+import { attrString, ptrOf, PyAny, wrap, wrapBorrowed } from "./any.ts";
 import type { PyCFunction } from "./cfunction.ts";
 import { PyDict } from "./dict.ts";
 import { type PythonBase, tokenState } from "./python.ts";
@@ -26,7 +27,7 @@ export class PyModule extends PyAny {
   static override readonly typeName: string = "PyModule";
   /** `isinstance(obj, types.ModuleType)`. */
   static override typeCheck(obj: PyAny): boolean {
-    return isSubtype(runtime().sym, obj.unsafePtr, runtime().types.module);
+    return isSubtype(runtime().sym, ptrOf(obj), runtime().types.module);
   }
   /** `import name`. */
   static import(py: PythonBase, name: string): PyModule {
@@ -53,8 +54,18 @@ export class PyModule extends PyAny {
   ): PyModule {
     tokenState(py);
     const sym = runtime().sym;
-    const co = sym.Py_CompileString(cstr(code), cstr(fileName), FILE_INPUT);
-    if (co === null) throw fetchError();
+    for (
+      const [what, v] of [["module name", moduleName], ["file name", fileName]]
+    ) {
+      if (v.includes("\0") || !v.isWellFormed()) {
+        throw PyValueError.newErr(
+          `PyModule.fromCode: the ${what} contains a NUL character or a lone surrogate`,
+        );
+      }
+    }
+    // compile() semantics: NUL or lone surrogates in the code raise what
+    // Python raises for them instead of silently changing the code.
+    const co = compileSource(code, fileName, FILE_INPUT);
     const m = sym.PyImport_ExecCodeModuleEx(
       cstr(moduleName),
       co,
@@ -67,7 +78,7 @@ export class PyModule extends PyAny {
   dict(): PyDict {
     return wrapBorrowed(
       this.py(),
-      runtime().sym.PyModule_GetDict(this.unsafePtr),
+      runtime().sym.PyModule_GetDict(ptrOf(this)),
       PyDict,
     );
   }
@@ -78,7 +89,7 @@ export class PyModule extends PyAny {
   /** `self.name = value` (PyO3's `PyModule::add`); adds `name` to `__all__` if it exists. */
   add(name: string, value: unknown): void {
     const sym = runtime().sym;
-    const d = sym.PyModule_GetDict(this.unsafePtr)!;
+    const d = sym.PyModule_GetDict(ptrOf(this))!;
     const k = strToPy(name);
     const v = toPy(value, this.py());
     const rc = sym.PyDict_SetItem(d, k, v);
@@ -97,7 +108,7 @@ export class PyModule extends PyAny {
     const mods = sym.PyImport_GetModuleDict()!;
     const name = this.name();
     const k = strToPy(name);
-    const rc = sym.PyDict_SetItem(mods, k, this.unsafePtr);
+    const rc = sym.PyDict_SetItem(mods, k, ptrOf(this));
     sym.Py_DecRef(k);
     if (rc !== 0) throw fetchError();
   }

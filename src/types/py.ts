@@ -10,7 +10,7 @@ import { gilHeld, noGilError } from "../core/gil.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { Strong } from "../core/strong.ts";
-import { PyAny, wrapBorrowed } from "./any.ts";
+import { ptrOf, PyAny, wrapBorrowed } from "./any.ts";
 import { type Ctor, KEY } from "./internal.ts";
 
 /**
@@ -71,13 +71,18 @@ export class Py<T extends PyAny = PyAny> {
 
   /** A new `Py` holding a new strong reference to `obj`. */
   static from<T extends PyAny>(obj: T): Py<T> {
-    const p = obj.unsafePtr;
+    const p = ptrOf(obj);
     runtime().sym.Py_IncRef(p);
     return new Py(KEY, p, obj.constructor as Ctor<T>);
   }
 
   /** The pointer; valid while this `Py` is not disposed. Use it only with the GIL held. */
   get unsafePtr(): Deno.PointerObject {
+    return this.#ptr();
+  }
+
+  /** The checked pointer, read through the private field (an own `unsafePtr` property cannot shadow it). */
+  #ptr(): Deno.PointerObject {
     const p = this.#strong.ptr;
     if (p === null) {
       throw new Error("This Py was disposed: it no longer holds a reference.");
@@ -88,7 +93,7 @@ export class Py<T extends PyAny = PyAny> {
 
   static {
     // The brand check behind ToPyObject: only a real Py lends a pointer.
-    registerBorrower((o) => #strong in o ? (o as Py).unsafePtr : undefined);
+    registerBorrower((o) => #strong in o ? (o as Py).#ptr() : undefined);
   }
 
   /** Has this `Py` been disposed? */
@@ -98,13 +103,13 @@ export class Py<T extends PyAny = PyAny> {
 
   /** A new object in `py`'s scope (and tier) for the same Python object. */
   bind(py: PythonBase): T {
-    return wrapBorrowed(py, this.unsafePtr, this.#cls);
+    return wrapBorrowed(py, this.#ptr(), this.#cls);
   }
 
   /** A second `Py` to the same object (a new strong reference). */
   cloneRef(py: PythonBase): Py<T> {
     void py;
-    const p = this.unsafePtr;
+    const p = this.#ptr();
     runtime().sym.Py_IncRef(p);
     return new Py(KEY, p, this.#cls);
   }
@@ -113,7 +118,7 @@ export class Py<T extends PyAny = PyAny> {
   refCnt(py: PythonBase): number {
     void py;
     const lo = new Uint32Array(2);
-    runtime().sym.memcpy(lo, this.unsafePtr, ssize(8));
+    runtime().sym.memcpy(lo, this.#ptr(), ssize(8));
     return lo[0] + lo[1] * 4294967296;
   }
 

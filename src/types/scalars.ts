@@ -25,7 +25,7 @@ import { fetchError } from "../core/err.ts";
 import { PyTypeError } from "../core/exceptions.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
-import { PyAny, wrap, wrapBorrowed } from "./any.ts";
+import { ptrOf, PyAny, wrap, wrapBorrowed } from "./any.ts";
 import { type PythonBase, tokenState } from "./python.ts";
 
 let isPyString: (o: unknown) => boolean;
@@ -47,7 +47,7 @@ function self(
   method: string,
 ): Ptr {
   if (!is(o)) throw receiverError(o, cls, method);
-  return (o as PyAny).unsafePtr;
+  return ptrOf(o as PyAny);
 }
 
 /**
@@ -76,7 +76,7 @@ export class PyString extends PyAny {
   }
   /** `isinstance(obj, str)`. */
   static override typeCheck(obj: PyAny): boolean {
-    return (typeFlags(runtime().sym, obj.unsafePtr) & TpFlags.Unicode) !== 0;
+    return (typeFlags(runtime().sym, ptrOf(obj)) & TpFlags.Unicode) !== 0;
   }
   /** A new `str` (lone surrogates are kept). */
   static new(py: PythonBase, value: string): PyString {
@@ -94,7 +94,7 @@ export class PyString extends PyAny {
   /** The value as a JS string (see the class notes on surrogates). */
   toStr(): string {
     if (!isPyString(this)) throw receiverError(this, "PyString", "toStr");
-    return strToJs(this.unsafePtr);
+    return strToJs(ptrOf(this));
   }
 }
 
@@ -116,7 +116,7 @@ export class PyBytes extends PyAny {
   }
   /** `isinstance(obj, bytes)`. */
   static override typeCheck(obj: PyAny): boolean {
-    return (typeFlags(runtime().sym, obj.unsafePtr) & TpFlags.Bytes) !== 0;
+    return (typeFlags(runtime().sym, ptrOf(obj)) & TpFlags.Bytes) !== 0;
   }
   /** New `bytes` holding a copy of `data`. */
   static new(py: PythonBase, data: Uint8Array): PyBytes {
@@ -149,7 +149,7 @@ export class PyByteArray extends PyAny {
   }
   /** `isinstance(obj, bytearray)`. */
   static override typeCheck(obj: PyAny): boolean {
-    return isSubtype(runtime().sym, obj.unsafePtr, runtime().types.bytearray);
+    return isSubtype(runtime().sym, ptrOf(obj), runtime().types.bytearray);
   }
   /** A new `bytearray` holding a copy of `data`. */
   static new(py: PythonBase, data: Uint8Array): PyByteArray {
@@ -189,7 +189,7 @@ export class PyInt extends PyAny {
   }
   /** `isinstance(obj, int)` (true for `bool` too, as in Python). */
   static override typeCheck(obj: PyAny): boolean {
-    return (typeFlags(runtime().sym, obj.unsafePtr) & TpFlags.Long) !== 0;
+    return (typeFlags(runtime().sym, ptrOf(obj)) & TpFlags.Long) !== 0;
   }
   /** A new `int` from an integer number or a bigint. */
   static new(py: PythonBase, value: number | bigint): PyInt {
@@ -225,7 +225,7 @@ export class PyFloat extends PyAny {
   }
   /** `isinstance(obj, float)`. */
   static override typeCheck(obj: PyAny): boolean {
-    return isSubtype(runtime().sym, obj.unsafePtr, runtime().types.float);
+    return isSubtype(runtime().sym, ptrOf(obj), runtime().types.float);
   }
   /** A new `float` (always a float, even for integral values). */
   static new(py: PythonBase, value: number): PyFloat {
@@ -255,7 +255,7 @@ export class PyBool extends PyAny {
   }
   /** `isinstance(obj, bool)`. */
   static override typeCheck(obj: PyAny): boolean {
-    return isSubtype(runtime().sym, obj.unsafePtr, runtime().types.bool);
+    return isSubtype(runtime().sym, ptrOf(obj), runtime().types.bool);
   }
   /** `True` or `False`. */
   static new(py: PythonBase, value: boolean): PyBool {

@@ -12,7 +12,7 @@ import {
 } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
-import { PyAny, wrap } from "./any.ts";
+import { ptrOf, PyAny, wrap } from "./any.ts";
 import { type PythonBase, tokenState } from "./python.ts";
 
 function fromItems(
@@ -40,7 +40,7 @@ function self(
   if (!(frozen ? isFrozenSet(o) : isSet(o))) {
     throw receiverError(o, frozen ? "PyFrozenSet" : "PySet", method);
   }
-  return (o as PyAny).unsafePtr;
+  return ptrOf(o as PyAny);
 }
 
 function setContains(obj: PyAny, key: unknown, frozen: boolean): boolean {
@@ -78,7 +78,7 @@ export class PySet extends PyAny {
   }
   /** `isinstance(obj, set)`. */
   static override typeCheck(obj: PyAny): boolean {
-    return isSubtype(runtime().sym, obj.unsafePtr, runtime().types.set);
+    return isSubtype(runtime().sym, ptrOf(obj), runtime().types.set);
   }
   /** A new set of converted items. */
   static new(py: PythonBase, items: Iterable<unknown> = []): PySet {
@@ -137,7 +137,7 @@ export class PyFrozenSet extends PyAny {
   }
   /** `isinstance(obj, frozenset)`. */
   static override typeCheck(obj: PyAny): boolean {
-    return isSubtype(runtime().sym, obj.unsafePtr, runtime().types.frozenset);
+    return isSubtype(runtime().sym, ptrOf(obj), runtime().types.frozenset);
   }
   /** A new frozenset of converted items. */
   static new(py: PythonBase, items: Iterable<unknown> = []): PyFrozenSet {

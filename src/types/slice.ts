@@ -6,7 +6,7 @@
 
 import { isSubtype, toPy } from "../core/convert.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
-import { PyAny, wrap } from "./any.ts";
+import { ptrOf, PyAny, wrap } from "./any.ts";
 import { type PythonBase, tokenState } from "./python.ts";
 
 /**
@@ -23,7 +23,7 @@ export class PySlice extends PyAny {
   static override readonly typeName: string = "PySlice";
   /** `isinstance(obj, slice)`. */
   static override typeCheck(obj: PyAny): boolean {
-    return isSubtype(runtime().sym, obj.unsafePtr, runtime().types.slice);
+    return isSubtype(runtime().sym, ptrOf(obj), runtime().types.slice);
   }
   /** `slice(start, stop, step)`. */
   static new(

@@ -13,7 +13,7 @@ import {
 } from "../core/convert.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
-import { itemAt, PyAny, sliceOf, wrap } from "./any.ts";
+import { itemAt, ptrOf, PyAny, sliceOf, wrap } from "./any.ts";
 import { indexArg, PyList } from "./list.ts";
 import { type PythonBase, tokenState } from "./python.ts";
 
@@ -22,7 +22,7 @@ let isTuple: (o: unknown) => boolean;
 /** The pointer of a `PyTuple` method's receiver, or the TypeError for any other `this`. */
 function self(o: unknown, method: string): Ptr {
   if (!isTuple(o)) throw receiverError(o, "PyTuple", method);
-  return (o as PyTuple).unsafePtr;
+  return ptrOf(o as PyTuple);
 }
 
 /**
@@ -45,7 +45,7 @@ export class PyTuple extends PyAny {
 
   /** `isinstance(obj, tuple)`. */
   static override typeCheck(obj: PyAny): boolean {
-    return (typeFlags(runtime().sym, obj.unsafePtr) & TpFlags.Tuple) !== 0;
+    return (typeFlags(runtime().sym, ptrOf(obj)) & TpFlags.Tuple) !== 0;
   }
 
   /** A new tuple of converted elements. */

@@ -16,7 +16,7 @@ import {
 import { fetchError } from "../core/err.ts";
 import { PyTypeError } from "../core/exceptions.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
-import { PyAny } from "./any.ts";
+import { ptrOf, PyAny } from "./any.ts";
 
 let isType: (o: unknown) => boolean;
 
@@ -26,7 +26,7 @@ let isType: (o: unknown) => boolean;
  */
 function self(o: unknown, method: string): Ptr {
   if (!isType(o)) throw receiverError(o, "PyType", method);
-  const p = (o as PyType).unsafePtr;
+  const p = ptrOf(o as PyType);
   if ((typeFlags(runtime().sym, p) & TpFlags.Type) === 0) {
     throw PyTypeError.newErr(
       `PyType.${method}() called on a '${typeName(p)}' object, not a type`,
@@ -55,7 +55,7 @@ export class PyType extends PyAny {
 
   /** `isinstance(obj, type)`. */
   static override typeCheck(obj: PyAny): boolean {
-    return (typeFlags(runtime().sym, obj.unsafePtr) & TpFlags.Type) !== 0;
+    return (typeFlags(runtime().sym, ptrOf(obj)) & TpFlags.Type) !== 0;
   }
   /** `self.__name__`. */
   name(): string {
