@@ -146,40 +146,385 @@ function must(p: Deno.PointerValue, what: string): Ptr {
   return p;
 }
 
+type LoadedLibrary = ReturnType<typeof loadLibrary>;
+
+/**
+ * A library whose `Py_InitializeEx` ran but whose initialization failed
+ * after it: CPython cannot be unloaded, so a later call retries with it.
+ */
+let pinned: LoadedLibrary | null = null;
+
 /**
  * Load libpython and initialize CPython once (`Py_InitializeEx(0)`, then
  * release the GIL, as PyO3's `prepare_freethreaded_python`). Idempotent.
+ *
+ * **One isolate at a time** (issue 10, case 9). Every isolate (the main
+ * thread, each Worker, each `deno test` module) has its own copy of this
+ * module, but the process has one CPython. So:
+ * - initialization runs under a process-wide lock (`lockProcess` in
+ *   `src/ffi/library.ts`: a Linux abstract Unix socket named after the
+ *   process), so two isolates initializing at the same moment are
+ *   serialized;
+ * - under the lock the owner is recorded in Python, `sys._pyembed_owner`
+ *   (an isolate token kept on `globalThis`, and whether it is a Worker), and
+ *   it holds the process-wide owner mark (`holdOwnerMark`, another abstract
+ *   socket) while it lives. Any other isolate gets an Error saying CPython
+ *   is owned by another isolate (the main thread or a Worker) and what to
+ *   do. TypeScript functions handed to Python can only be made by the
+ *   owner, so Python never enters another live isolate's code;
+ * - an owner that is not a Worker releases the mark when its isolate ends
+ *   (its `unload` event; each `deno test` module is such an isolate;
+ *   closing a socket needs no GIL, so an ending isolate never waits on
+ *   Python). The next isolate to initialize takes CPython over and first
+ *   disables every TypeScript function Python still holds (they are all
+ *   ended isolates'): its `PyMethodDef` is pointed away from the dead
+ *   trampoline, so a call raises `RuntimeError` and never enters the dead
+ *   isolate;
+ * - a Worker gets no `unload` event (not on `terminate()`, not on
+ *   `self.close()`), so a Worker owner keeps CPython for the life of the
+ *   process and every other isolate is refused, even after it ended.
+ *
+ * Not covered (measured, SIGSEGV 4/4 on 3.11 and 3.13): a Python thread
+ * that calls a TypeScript function after its isolate ended and before a
+ * new owner took over (always, for a terminated Worker): Deno frees the
+ * callback with the isolate. Stop Python threads that call TypeScript
+ * before ending the owning isolate.
+ *
+ * **Failure** (issue 10, case 7): the version is read with `Py_GetVersion`
+ * before anything else, and an unsupported one is refused and unloaded
+ * before it is promoted to RTLD_GLOBAL or initialized; a library is also
+ * refused, before promotion, when another CPython is already in the
+ * process's global scope. A supported libpython, once loaded, is never
+ * unloaded (unloading libpython3.13 leaves its mimalloc thread-exit
+ * destructor dangling: SIGSEGV when the thread exits), so a failure drops
+ * only this isolate's handle; the module state is as if never called and a
+ * later call works (with the same library, or another one when nothing was
+ * promoted). After `Py_InitializeEx` (a failure there is a CPython bug; a
+ * Fatal Python error aborts the process and cannot be caught) CPython stays
+ * initialized: the GIL is released and a later call retries with the same
+ * library.
  */
 export function initialize(options: InitializeOptions = {}): Runtime {
   if (rt) {
     if (options.library !== undefined && options.library !== rt.path) {
-      const asked = JSON.stringify(options.library);
-      throw new Error(
-        `CPython is already initialized from ${rt.path} (${rt.source}); a process runs one CPython, ` +
-          `so Python.initialize({ library: ${asked} }) cannot take effect. ` +
-          "Call Python.initialize({ library }) before any other use of Python.",
-      );
+      throw alreadyInitialized(rt.path, rt.source, options.library);
     }
     return rt;
   }
-  const loaded = loadLibrary(options);
+  if (
+    pinned && options.library !== undefined && options.library !== pinned.path
+  ) {
+    throw alreadyInitialized(pinned.path, pinned.source, options.library);
+  }
+  // loadLibrary returns holding the process-wide lock, and throws with
+  // nothing promoted; a pinned library takes the lock again.
+  const loaded = pinned ?? loadLibrary(options);
+  const unlock = loaded === pinned ? loaded.lock() : loaded.unlock;
+  try {
+    rt = initializeLocked(loaded);
+  } finally {
+    unlock();
+  }
+  debug(
+    `CPython ${rt.version.full} initialized from ${loaded.path} (${loaded.source})`,
+  );
+  if (loaded.venvSitePackages) addSiteDir(rt, loaded.venvSitePackages);
+  return rt;
+}
+
+/** `initialize`, with the process-wide lock held. */
+function initializeLocked(loaded: LoadedLibrary): Runtime {
   const sym = loaded.lib.symbols;
-  const alreadyUp = sym.Py_IsInitialized() !== 0;
-  if (!alreadyUp) sym.Py_InitializeEx(0);
-  const gstate = alreadyUp ? sym.PyGILState_Ensure() : -1;
-  const fullVersion = Deno.UnsafePointerView.getCString(sym.Py_GetVersion()!);
-  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(fullVersion);
-  const version: PythonVersion = {
-    major: Number(m?.[1] ?? 3),
-    minor: Number(m?.[2] ?? 0),
-    micro: Number(m?.[3] ?? 0),
-    full: fullVersion,
+  const dropHandle = (): void => {
+    if (loaded !== pinned) loaded.close();
+    pinned = null;
   };
-  if (version.major !== 3 || version.minor < 8) {
+  const shadow = loaded.shadowedBy();
+  if (shadow !== null) {
+    dropHandle();
     throw new Error(
-      `Python ${fullVersion} at ${loaded.path} is not supported: use CPython 3.8 to 3.13`,
+      `Cannot initialize CPython from ${loaded.path}: another CPython (${shadow}) is already loaded in ` +
+        "this process, and a second one would bind to its symbols. A process runs one CPython: use that " +
+        "library (or start another process).",
     );
   }
+  const alreadyUp = sym.Py_IsInitialized() !== 0;
+  let up = alreadyUp;
+  let gstate = -1;
+  let holdsGil = false;
+  let refused = false;
+  try {
+    if (alreadyUp) {
+      gstate = sym.PyGILState_Ensure();
+    } else {
+      sym.Py_InitializeEx(0);
+      up = true;
+    }
+    holdsGil = true;
+    const owner = claimOwnership(loaded);
+    if (owner !== null) {
+      refused = true;
+      throw ownedElsewhereError(owner);
+    }
+    const r = buildRuntime(loaded, sym);
+    r.jsThreadIdent = sym.PyThread_get_thread_ident();
+    r.mainThreadState = alreadyUp ? null : sym.PyEval_SaveThread();
+    if (alreadyUp) sym.PyGILState_Release(gstate);
+    holdsGil = false;
+    pinned = null;
+    return r;
+  } catch (e) {
+    if (holdsGil) {
+      if (sym.PyErr_Occurred() !== null) sym.PyErr_Clear();
+      if (alreadyUp) sym.PyGILState_Release(gstate);
+      else sym.PyEval_SaveThread();
+    }
+    if (!up || refused) {
+      // Refused before Py_InitializeEx, or CPython is another isolate's:
+      // drop this isolate's handle to the library.
+      dropHandle();
+    } else {
+      // CPython is initialized in this process and cannot be unloaded: keep
+      // the library, retry later with it.
+      pinned = loaded;
+    }
+    throw e;
+  }
+}
+
+/** The key of this isolate's token on `globalThis` (shared by every copy of pyembed in it). */
+const ISOLATE_TOKEN = Symbol.for("pyembed.isolate");
+
+function isolateToken(): string {
+  const g = globalThis as { [ISOLATE_TOKEN]?: string };
+  return g[ISOLATE_TOKEN] ??= crypto.randomUUID();
+}
+
+function inWorker(): boolean {
+  const scope = (globalThis as { WorkerGlobalScope?: unknown })
+    .WorkerGlobalScope;
+  return typeof scope === "function" && globalThis instanceof scope;
+}
+
+type OwnerKind = "main" | "worker" | "unknown";
+
+/**
+ * Run `code` (with the GIL held) in a fresh namespace holding `vars` as
+ * strings; returns the namespace (a new reference) or throws.
+ */
+function runInNamespace(
+  sym: Sym,
+  code: string,
+  vars: Record<string, string>,
+): Ptr {
+  const ns = must(sym.PyDict_New(), "dict");
+  const set = (k: string, v: Ptr): void => {
+    const key = must(sym.PyUnicode_InternFromString(cstr(k)), k);
+    sym.PyDict_SetItem(ns, key, v);
+  };
+  set("__builtins__", must(sym.PyEval_GetBuiltins(), "no builtins"));
+  for (const [k, v] of Object.entries(vars)) {
+    const s = must(sym.PyUnicode_InternFromString(cstr(v)), k);
+    set(k, s);
+    sym.Py_DecRef(s);
+  }
+  const co = sym.Py_CompileString(cstr(code), cstr("<pyembed>"), FILE_INPUT);
+  const res = co === null ? null : sym.PyEval_EvalCode(co, ns, ns);
+  if (co !== null) sym.Py_DecRef(co);
+  if (res === null) {
+    sym.PyErr_Clear();
+    sym.Py_DecRef(ns);
+    throw new Error(
+      "CPython initialization failed: pyembed's ownership code raised",
+    );
+  }
+  sym.Py_DecRef(res);
+  return ns;
+}
+
+/** `ns[name]`, a borrowed reference. */
+function itemOf(sym: Sym, ns: Ptr, name: string): Ptr {
+  const key = must(sym.PyUnicode_InternFromString(cstr(name)), name);
+  return must(sym.PyDict_GetItemWithError(ns, key), name);
+}
+
+const ENDED_MESSAGE =
+  "this TypeScript function was made by a Deno isolate (the main thread, a Worker or a test module) that " +
+  "has ended: it can no longer be called";
+
+/**
+ * The ownership decision, run with the GIL and the lock held. `free` says
+ * whether the owner mark was free (and is now held by this isolate), `"?"`
+ * when marks are unavailable. `result`: 0 this isolate owns CPython now, 1/2/3
+ * another live isolate owns it (main-like, Worker, unknown). Taking over
+ * from an ended owner, every TypeScript function Python still holds (they
+ * are all the ended isolates', this one made none yet) gets a `self` whose
+ * class raises RuntimeError from `__str__`, and its id in `ended`.
+ */
+const CLAIM_CODE = [
+  "import sys",
+  "o = getattr(sys, '_pyembed_owner', None)",
+  "ended = []",
+  "if o is not None and o[0] == token:",
+  "    result = 0  # this isolate (another copy of pyembed in it)",
+  "elif free == '0' or (o is not None and free == '1' and can_disable == '0'):",
+  "    result = 3 if o is None else 2 if o[1] == 'worker' else 1",
+  "else:",
+  "    if o is not None and free == '1':",
+  "        import gc, types",
+  "        class EndedTypeScriptFunction(types.ModuleType):",
+  "            def __str__(self):",
+  "                raise RuntimeError(message)",
+  "        bf = type(len)",
+  "        for f in gc.get_objects():",
+  "            if type(f) is bf:",
+  "                m = f.__self__",
+  "                if type(m) is types.ModuleType and '__pyembed_function_id__' in m.__dict__:",
+  "                    m.__class__ = EndedTypeScriptFunction",
+  "                    ended.append(id(f))",
+  "    sys._pyembed_owner = (token, kind)",
+  "    result = 0",
+  "",
+].join("\n");
+
+/** This isolate's hold on the owner mark, once it owns CPython. */
+let ownerMark: (() => void) | null = null;
+
+/**
+ * Decide who owns CPython (GIL and lock held): null when this isolate does
+ * now, else the kind of the live owner. An owner is alive while it holds the
+ * owner mark (`holdOwnerMark` in `src/ffi/library.ts`), which it releases in
+ * its `unload` handler. Taking over from an ended owner disables its
+ * TypeScript functions first (see {@linkcode disableEnded}).
+ */
+function claimOwnership(loaded: LoadedLibrary): OwnerKind | null {
+  const sym = loaded.lib.symbols;
+  const mark = ownerMark ?? loaded.holdOwnerMark();
+  const free = mark === "unavailable" ? "?" : mark === "in-use" ? "0" : "1";
+  const offset = methodDefOffset(sym);
+  const target = loaded.address("PyObject_Str");
+  const ns = runInNamespace(sym, CLAIM_CODE, {
+    token: isolateToken(),
+    kind: inWorker() ? "worker" : "main",
+    free,
+    can_disable: offset !== null && target !== null ? "1" : "0",
+    message: ENDED_MESSAGE,
+  });
+  try {
+    const result = sym.PyLong_AsDouble(itemOf(sym, ns, "result"));
+    if (result !== 0) {
+      if (typeof mark === "function" && ownerMark === null) mark();
+      return result === 1 ? "main" : result === 2 ? "worker" : "unknown";
+    }
+    disableEnded(sym, itemOf(sym, ns, "ended"), offset!, target!);
+    if (typeof mark === "function" && ownerMark === null) {
+      ownerMark = mark;
+      // Closing a socket needs no GIL: an ending isolate never waits on Python.
+      globalThis.addEventListener("unload", () => {
+        ownerMark?.();
+        ownerMark = null;
+      });
+    }
+    return null;
+  } finally {
+    sym.Py_DecRef(ns);
+  }
+}
+
+function ownedElsewhereError(owner: OwnerKind): Error {
+  const who = owner === "worker"
+    ? "a Worker"
+    : owner === "unknown"
+    ? "another isolate"
+    : inWorker()
+    ? "the main thread"
+    : "another isolate that is not a Worker (another copy of the main module, or a test module still running)";
+  return new Error(
+    `CPython in this process is owned by ${who}, which initialized it first. A process runs one CPython, ` +
+      "and pyembed gives it to one isolate at a time, because Python objects and TypeScript functions handed " +
+      "to Python belong to the isolate that made them. Use Python from that one isolate (send it the work " +
+      "with postMessage), or run Python in another process (Deno.Command). An owner that is not a Worker " +
+      "hands CPython back when its isolate ends; a Worker keeps it for the life of the process, even after " +
+      "it was terminated.",
+  );
+}
+
+/** Offset of `m_ml` in a `PyCFunctionObject` (after `PyObject_HEAD`), found on `len`. */
+function methodDefOffset(sym: Sym): number | null {
+  const builtins = sym.PyEval_GetBuiltins();
+  const key = sym.PyUnicode_InternFromString(cstr("len"));
+  const len = builtins && key && sym.PyDict_GetItemWithError(builtins, key);
+  if (!len) return null;
+  const view = new Deno.UnsafePointerView(len);
+  for (const offset of [16, 32]) { // 32: Py_TRACE_REFS builds
+    const def = view.getBigUint64(offset);
+    if (def < 0x10000n) continue; // a reference count, not a pointer
+    const name = new Deno.UnsafePointerView(Deno.UnsafePointer.create(def)!)
+      .getBigUint64(0);
+    if (name < 0x10000n) continue;
+    const text = Deno.UnsafePointerView.getCString(
+      Deno.UnsafePointer.create(name)!,
+    );
+    if (text === "len") return offset;
+  }
+  return null;
+}
+
+/**
+ * Point the `PyMethodDef` of each TypeScript function in `ended` (a list of
+ * `id(f)`, GIL held) away from its ended isolate's trampoline, at
+ * `target` = `PyObject_Str(self)`: the call never enters the dead isolate,
+ * and `self`'s class (set by the claim code) raises RuntimeError from
+ * `__str__` (the fastcall arguments are ignored, as any C callee ignores
+ * extra register arguments on the 64-bit ABIs Deno runs on). `offset` is
+ * `m_ml`'s in the function object ({@linkcode methodDefOffset}; the claim
+ * code refuses a takeover when it is unknown).
+ */
+function disableEnded(
+  sym: Sym,
+  ended: Ptr,
+  offset: number,
+  target: Ptr,
+): void {
+  const n = Number(sym.PyList_Size(ended));
+  if (n === 0) return;
+  const bytes = new Uint8Array(
+    new BigUint64Array([BigInt(Deno.UnsafePointer.value(target))]).buffer,
+  );
+  const eight = Deno.UnsafePointer.create(8n);
+  for (let i = 0; i < n; i++) {
+    const fn = sym.PyLong_AsDouble(
+      sym.PyList_GetItem(ended, Deno.UnsafePointer.create(BigInt(i)))!,
+    );
+    const def = new Deno.UnsafePointerView(
+      Deno.UnsafePointer.create(BigInt(fn))!,
+    ).getBigUint64(offset);
+    // PyMethodDef: ml_name, ml_meth, ml_flags, ml_doc
+    sym.memcpyTo(Deno.UnsafePointer.create(def + 8n)!, bytes, eight);
+  }
+  debug(
+    `took CPython over: ${n} TypeScript function(s) of ended isolates disabled`,
+  );
+}
+
+function alreadyInitialized(
+  path: string,
+  source: string,
+  asked: string,
+): Error {
+  return new Error(
+    `CPython is already initialized from ${path} (${source}); a process runs one CPython, ` +
+      `so Python.initialize({ library: ${
+        JSON.stringify(asked)
+      } }) cannot take effect. ` +
+      "Call Python.initialize({ library }) before any other use of Python.",
+  );
+}
+
+/** The runtime's objects, read with the GIL held (GIL fields filled by the caller). */
+function buildRuntime(loaded: LoadedLibrary, sym: Sym): Runtime {
+  const { major, minor, micro, full } = loaded.version;
+  const version: PythonVersion = { major, minor, micro, full };
   const builtins = must(sym.PyEval_GetBuiltins(), "no builtins");
   const get = (name: string): Ptr => {
     const key = must(sym.PyUnicode_InternFromString(cstr(name)), name);
@@ -227,10 +572,7 @@ export function initialize(options: InitializeOptions = {}): Runtime {
     builtinFunction: typeOf(len),
     noneType: typeOf(none),
   };
-  const ident = sym.PyThread_get_thread_ident();
-  const mainThreadState = alreadyUp ? null : sym.PyEval_SaveThread();
-  if (alreadyUp) sym.PyGILState_Release(gstate);
-  rt = {
+  return {
     sym,
     lib: loaded.lib,
     path: loaded.path,
@@ -241,14 +583,9 @@ export function initialize(options: InitializeOptions = {}): Runtime {
     true_,
     false_,
     builtins,
-    mainThreadState,
-    jsThreadIdent: ident,
+    mainThreadState: null,
+    jsThreadIdent: 0,
   };
-  debug(
-    `CPython ${fullVersion} initialized from ${loaded.path} (${loaded.source})`,
-  );
-  if (loaded.venvSitePackages) addSiteDir(rt, loaded.venvSitePackages);
-  return rt;
 }
 
 function addSiteDir(r: Runtime, dir: string): void {

@@ -36,6 +36,42 @@ export interface LoadedLibrary {
   venvSitePackages?: string;
   /** Every source considered before the one that loaded, with why it failed. */
   tried: string[];
+  /** What the library's `Py_GetVersion()` reported (read before anything else). */
+  version: LibraryVersion;
+  /**
+   * Drop this isolate's Deno handle (when initialization fails or another
+   * isolate owns CPython). The library itself stays mapped and global: a
+   * libpython that passed the checks is never unloaded (see `tryLoad`), and
+   * a later initialization of another library is refused by `shadowedBy`.
+   */
+  close(): void;
+  /** The address of an exported symbol of this library (`dlsym`), or null. */
+  address(symbol: string): Deno.PointerValue;
+  /**
+   * The file of another CPython whose symbols come first in the process's
+   * global scope (`dlsym(RTLD_DEFAULT, "Py_IsInitialized")` is not this
+   * library's), or null when this library's own come first. Initializing
+   * this library then would bind it to the other one's symbols.
+   */
+  shadowedBy(): string | null;
+  /** Take the process-wide initialization lock again: {@linkcode lockProcess}. */
+  lock(): () => void;
+  /** Release the process-wide lock `loadLibrary` took and returned holding. */
+  unlock(): void;
+  /** The process-wide owner mark: {@linkcode holdOwnerMark}. */
+  holdOwnerMark(): (() => void) | "in-use" | "unavailable";
+}
+
+/** A libpython's version, from `Py_GetVersion()` (callable before initialization). */
+export interface LibraryVersion {
+  /** Major version. */
+  major: number;
+  /** Minor version. */
+  minor: number;
+  /** Micro (patch) version. */
+  micro: number;
+  /** The full `Py_GetVersion()` string (the future `sys.version`). */
+  full: string;
 }
 
 /** Options for discovery. */
@@ -67,6 +103,7 @@ const LIBC_VIA_LIBPYTHON = {
 /** The CPython table plus the libc helpers, loaded in one `Deno.dlopen`. */
 export const ALL_SYMBOLS = { ...SYMBOLS, ...LIBC_VIA_LIBPYTHON } as const;
 
+const RTLD_LAZY = 1;
 const RTLD_NOW = 2;
 const RTLD_GLOBAL = 0x100;
 
@@ -248,25 +285,131 @@ function explainLoadError(path: string, e: unknown): string {
   return detail;
 }
 
-/** Try to load one path: the library, or the reason it did not load. */
-function tryLoad(
-  path: string,
-): Deno.DynamicLibrary<typeof ALL_SYMBOLS> | string {
-  let lib: Deno.DynamicLibrary<typeof ALL_SYMBOLS>;
+/** What is loaded first, alone, to learn the version before anything else. */
+const VERSION_PROBE = {
+  /** const char* Py_GetVersion(void): a static string, valid before Py_Initialize */
+  Py_GetVersion: { parameters: [], result: "pointer" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** Parse `Py_GetVersion()` (`"3.11.7 (main, ...) [GCC ...]"`). */
+export function parseVersion(full: string): LibraryVersion {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(full);
+  return {
+    major: Number(m?.[1] ?? 0),
+    minor: Number(m?.[2] ?? 0),
+    micro: Number(m?.[3] ?? 0),
+    full,
+  };
+}
+
+/** Can pyembed drive this version? (3.8 and later 3.x; the symbol table decides the rest.) */
+export function isSupportedVersion(v: LibraryVersion): boolean {
+  return v.major === 3 && v.minor >= 8;
+}
+
+type Loaded = Pick<
+  LoadedLibrary,
+  | "lib"
+  | "version"
+  | "close"
+  | "address"
+  | "shadowedBy"
+  | "lock"
+  | "holdOwnerMark"
+>;
+
+/**
+ * The file of the CPython whose `Py_IsInitialized` comes first in the
+ * process's global scope when it is not `ours` (null when none is global,
+ * or it is `ours`).
+ */
+function globalCPythonOtherThan(ours: Deno.PointerValue): string | null {
+  const c = openLibc();
+  if (c === null) return null;
+  const first = c.symbols.dlsym(null, encoder.encode("Py_IsInitialized\0"));
+  if (first === null || Deno.UnsafePointer.equals(first, ours)) return null;
+  const info = new BigUint64Array(4); // Dl_info: dli_fname, dli_fbase, dli_sname, dli_saddr
+  if (c.symbols.dladdr(first, info) === 0 || info[0] === 0n) {
+    return "another library";
+  }
+  return Deno.UnsafePointerView.getCString(
+    Deno.UnsafePointer.create(info[0])!,
+  );
+}
+
+/**
+ * Try to load one path: the library, or the reason it did not load.
+ *
+ * Order, so that a library that is refused leaves nothing behind that a
+ * later one can trip on (issue 10, case 7: a refused 3.7 promoted to
+ * RTLD_GLOBAL and initialized made the next, supported library bind to its
+ * symbols and crash):
+ * 1. open it alone with one symbol, `Py_GetVersion` (callable before
+ *    initialization), and refuse an unsupported version: it is unloaded
+ *    again, nothing of it stays;
+ * 2. pin a supported version (a libc `dlopen(RTLD_LOCAL)` reference that is
+ *    never closed): a libpython that was loaded once is never unloaded.
+ *    Unloading libpython3.13 leaves its mimalloc thread-exit destructor
+ *    (a pthread key set for the loading thread) pointing into unmapped
+ *    code: measured SIGSEGV when a Worker that merely opened and closed
+ *    libpython3.13 exits. A pinned library that is not RTLD_GLOBAL is not
+ *    in any later library's symbol scope, so it cannot be tripped on;
+ * 3. open it with the full table (a missing symbol refuses it);
+ * 4. refuse it when another CPython is already in the global scope (a
+ *    second RTLD_GLOBAL libpython would bind to the first one's symbols);
+ * 5. only then promote it to RTLD_GLOBAL.
+ * `Py_InitializeEx` is never called here.
+ */
+function tryLoad(path: string): Loaded | string {
+  const cpath = encoder.encode(path + "\0");
+  let probe: Deno.DynamicLibrary<typeof VERSION_PROBE>;
   try {
-    lib = Deno.dlopen(path, ALL_SYMBOLS);
+    probe = Deno.dlopen(path, VERSION_PROBE);
   } catch (e) {
     if (isPermissionError(e)) {
       return `not allowed to load it: run with --allow-ffi`;
     }
     return explainLoadError(path, e);
   }
+  let lib: Deno.DynamicLibrary<typeof ALL_SYMBOLS>;
+  let version: LibraryVersion;
+  let pin: Deno.PointerValue = null;
+  try {
+    const p = probe.symbols.Py_GetVersion();
+    version = parseVersion(p ? Deno.UnsafePointerView.getCString(p) : "");
+    if (!isSupportedVersion(version)) {
+      const v = version.full.split(/\s/)[0].replace(/[^\w.+-].*$/, "") ||
+        JSON.stringify(version.full);
+      return `it is CPython ${v}, which is not supported (${SUPPORTED})`;
+    }
+    pin = openLibc()?.symbols.dlopen(cpath, RTLD_LAZY) ?? null; // never closed
+    try {
+      lib = Deno.dlopen(path, ALL_SYMBOLS);
+    } catch (e) {
+      if (isPermissionError(e)) {
+        return `not allowed to load it: run with --allow-ffi`;
+      }
+      return explainLoadError(path, e);
+    }
+  } finally {
+    probe.close();
+  }
+  // This library's own Py_IsInitialized, whether or not it is global yet.
+  const address = (symbol: string): Deno.PointerValue =>
+    pin === null
+      ? null
+      : openLibc()!.symbols.dlsym(pin, encoder.encode(symbol + "\0"));
+  const shadowedBy = (): string | null =>
+    pin === null ? null : globalCPythonOtherThan(address("Py_IsInitialized"));
+  const other = shadowedBy();
+  if (other !== null) {
+    lib.close();
+    return `another CPython (${other}) is already loaded in this process, and a second one would bind to ` +
+      "its symbols: a process runs one CPython, use that library";
+  }
   // Make libpython's symbols global so C extension modules (numpy's
   // manylinux wheels are not linked against libpython) can resolve them.
-  const handle = lib.symbols.dlopen(
-    encoder.encode(path + "\0"),
-    RTLD_NOW | RTLD_GLOBAL,
-  );
+  const handle = lib.symbols.dlopen(cpath, RTLD_NOW | RTLD_GLOBAL);
   if (handle === null) {
     const err = lib.symbols.dlerror();
     const reason = err
@@ -275,7 +418,180 @@ function tryLoad(
     lib.close();
     return `it loaded, but could not be made RTLD_GLOBAL: ${reason}`;
   }
-  return lib;
+  // The RTLD_GLOBAL reference is never closed either (see step 2): closing
+  // drops this isolate's Deno handle only.
+  let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    lib.close();
+  };
+  return {
+    lib,
+    version,
+    close,
+    address,
+    shadowedBy,
+    lock: lockProcess,
+    holdOwnerMark,
+  };
+}
+
+/** libc: the process-wide initialization lock, pinning libraries, symbol lookup. */
+const LIBC_LOCK = {
+  /** int socket(int domain, int type, int protocol) */
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  /** int bind(int fd, const struct sockaddr* addr, socklen_t len) */
+  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  /** int close(int fd) */
+  close: { parameters: ["i32"], result: "i32" },
+  /** pid_t getpid(void) */
+  getpid: { parameters: [], result: "i32" },
+  /** ssize_t readlink(const char* path, char* buf, size_t size) */
+  readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
+  /** int* __errno_location(void) (glibc and musl) */
+  __errno_location: { parameters: [], result: "pointer" },
+  /** void* dlopen(const char* filename, int flags): pins a loaded libpython */
+  dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
+  /** void* dlsym(void* handle, const char* name); a NULL handle is RTLD_DEFAULT */
+  dlsym: { parameters: ["pointer", "buffer"], result: "pointer" },
+  /** int dladdr(const void* addr, Dl_info* info): info.dli_fname comes first */
+  dladdr: { parameters: ["pointer", "buffer"], result: "i32" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+const AF_UNIX = 1;
+const SOCK_DGRAM = 2;
+const SOCK_CLOEXEC = 0o2000000;
+const EADDRINUSE = 98;
+
+let libc: Deno.DynamicLibrary<typeof LIBC_LOCK> | null | undefined;
+
+function openLibc(): Deno.DynamicLibrary<typeof LIBC_LOCK> | null {
+  if (libc !== undefined) return libc;
+  libc = null;
+  for (const name of ["libc.so.6", `libc.musl-${Deno.build.arch}.so.1`]) {
+    try {
+      libc = Deno.dlopen(name, LIBC_LOCK); // never closed: libc stays loaded
+      break;
+    } catch {
+      debug(`init lock: could not open ${name}`);
+    }
+  }
+  return libc;
+}
+
+/** This process's prefix for abstract socket names: pid within its pid namespace. */
+function processName(
+  sym: Deno.DynamicLibrary<typeof LIBC_LOCK>["symbols"],
+): string {
+  const buf = new Uint8Array(64);
+  const n = Number(
+    sym.readlink(encoder.encode("/proc/self/ns/pid\0"), buf, 64n),
+  );
+  const ns = n > 0 ? new TextDecoder().decode(buf.subarray(0, n)) : "";
+  return `pyembed/${ns}/${sym.getpid()}`;
+}
+
+/**
+ * Bind the Linux abstract Unix socket `pyembed/pid:[NS]/PID/<what>`: its
+ * release function, `"in-use"` when another isolate of this process holds
+ * it, `"unavailable"` when this system cannot tell (not Linux, no libc, no
+ * socket; debug-logged).
+ *
+ * Each isolate has its own copy of this module's state, so process-wide
+ * state is a kernel object: an abstract socket has no file, is freed when
+ * the process exits, and its name is per process (pid and pid namespace).
+ * `bind(2)` to an abstract name is atomic: of two isolates (two threads)
+ * binding at once, exactly one wins, the other gets `EADDRINUSE`. The
+ * socket is `SOCK_CLOEXEC`, so processes started with `Deno.Command` do
+ * not inherit it.
+ */
+function bindName(what: string): (() => void) | "in-use" | "unavailable" {
+  if (Deno.build.os !== "linux") {
+    debug("process names: not Linux, no abstract sockets");
+    return "unavailable";
+  }
+  const c = openLibc();
+  if (c === null) return "unavailable";
+  const sym = c.symbols;
+  const errno = (): number =>
+    new Deno.UnsafePointerView(sym.__errno_location()!).getInt32();
+  const name = encoder.encode(`${processName(sym)}/${what}`);
+  const addr = new Uint8Array(3 + name.length); // sa_family, '\0', name
+  new Uint16Array(addr.buffer, 0, 1)[0] = AF_UNIX; // native byte order
+  addr.set(name, 3);
+  const fd = sym.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    debug(`process names: socket() failed (errno ${errno()})`);
+    return "unavailable";
+  }
+  if (sym.bind(fd, addr, addr.length) === 0) {
+    let held = true;
+    return (): void => {
+      if (!held) return;
+      held = false;
+      sym.close(fd);
+    };
+  }
+  const err = errno();
+  sym.close(fd);
+  if (err === EADDRINUSE) return "in-use";
+  debug(`process names: bind() failed (errno ${err})`);
+  return "unavailable";
+}
+
+/** How long {@linkcode lockProcess} waits for another isolate's initialization. */
+const LOCK_TIMEOUT_MS = 10_000;
+
+/**
+ * Take the process-wide initialization lock, waiting (blocking, at most 10 s)
+ * while another isolate of this process (the main thread, a Worker, another
+ * test module) holds it; returns the function that releases it. The lock
+ * is the abstract socket `pyembed/pid:[NS]/PID/init-lock` (see `bindName`),
+ * held only while an isolate initializes CPython. An isolate terminated in
+ * the middle of `initialize()` keeps it: the others then fail after the
+ * timeout with an error saying so. Where abstract sockets are unavailable
+ * (not Linux) there is no lock: initializing from two isolates at once is
+ * then unsafe.
+ *
+ * Measured and rejected: `flock(2)` on the libpython file excludes two
+ * opens in one process too (the second `LOCK_EX | LOCK_NB` gets
+ * `EWOULDBLOCK`), but it also excludes other processes using that file,
+ * and it is per library: two isolates initializing two different
+ * libpythons would not exclude each other, and the second RTLD_GLOBAL
+ * libpython is exactly what crashes.
+ */
+export function lockProcess(): () => void {
+  const sleep = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + LOCK_TIMEOUT_MS;
+  for (;;) {
+    const held = bindName("init-lock");
+    if (held === "unavailable") return () => {};
+    if (held !== "in-use") return held;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Timed out after ${
+          LOCK_TIMEOUT_MS / 1000
+        } s waiting for another isolate of this process ` +
+          "(the main thread or a Worker) to finish initializing CPython; an isolate terminated in the " +
+          "middle of Python.initialize() keeps the lock for the life of the process.",
+      );
+    }
+    Atomics.wait(sleep, 0, 0, 1);
+  }
+}
+
+/**
+ * Hold the process-wide owner mark, the abstract socket
+ * `pyembed/pid:[NS]/PID/cpython-owner` (see `bindName`): bound by the
+ * isolate that owns CPython for as long as that isolate lives and owns it,
+ * closed by its `unload` handler (no GIL needed, so an ending isolate never
+ * blocks on Python). A bound mark is how a later isolate knows the owner is
+ * still alive: a Worker gets no `unload` event, so a Worker owner's mark
+ * stays bound for the life of the process.
+ */
+export function holdOwnerMark(): (() => void) | "in-use" | "unavailable" {
+  return bindName("cpython-owner");
 }
 
 /** Which package provides the shared library, as a fix line. */
@@ -301,7 +617,12 @@ function ffiError(): Error {
 }
 
 /**
- * Find and load libpython, following the documented order.
+ * Take the process-wide initialization lock ({@linkcode lockProcess}), then
+ * find and load libpython, following the documented order; returns holding
+ * the lock (release it with `unlock()`), throws having released it. A candidate
+ * that is refused is never left RTLD_GLOBAL (an unsupported version is
+ * unloaded; a supported one stays pinned, unpromoted: see `tryLoad`); the
+ * result's `close()` drops its Deno handle.
  *
  * @example
  * ```ts ignore
@@ -310,6 +631,20 @@ function ffiError(): Error {
  */
 export function loadLibrary(options: LibraryOptions = {}): LoadedLibrary {
   if (!granted({ name: "ffi" })) throw ffiError();
+  // Everything from the version probe on runs under the process lock:
+  // Py_GetVersion() rewrites a static buffer on each call (3.8-3.12), so two
+  // isolates probing one library at once read torn strings (measured: ""
+  // on 3.12, 3 of 4 runs of 24 races).
+  const unlock = lockProcess();
+  try {
+    return { ...findLibrary(options), unlock };
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+}
+
+function findLibrary(options: LibraryOptions): Omit<LoadedLibrary, "unlock"> {
   const tried: string[] = [];
   const hints: string[] = [];
   let version: string | undefined;
@@ -321,14 +656,14 @@ export function loadLibrary(options: LibraryOptions = {}): LoadedLibrary {
     path: string,
     source: string,
     site?: string,
-  ): LoadedLibrary | string => {
+  ): Omit<LoadedLibrary, "unlock"> | string => {
     const result = tryLoad(path);
     if (typeof result === "string") {
       note(`${source}: ${path}: ${result}`);
       return result;
     }
-    debug(`loaded ${path} (from ${source})`);
-    return { lib: result, path, source, tried, venvSitePackages: site };
+    debug(`loaded ${path} (from ${source}), Python ${result.version.full}`);
+    return { ...result, path, source, tried, venvSitePackages: site };
   };
 
   let venv: string | undefined;
@@ -349,7 +684,7 @@ export function loadLibrary(options: LibraryOptions = {}): LoadedLibrary {
     path: string,
     source: string,
     fix: string,
-  ): LoadedLibrary => {
+  ): Omit<LoadedLibrary, "unlock"> => {
     const found = attempt(path, source, venvSiteFor(path));
     if (typeof found !== "string") return found;
     throw new Error(
