@@ -190,6 +190,15 @@ let pinned: LoadedLibrary | null = null;
  * callback with the isolate. Stop Python threads that call TypeScript
  * before ending the owning isolate.
  *
+ * **A python3-like host** (issue 12): before `Py_InitializeEx`, the
+ * interpreter binary matching the library is set as the program name, so
+ * `sys.executable`, `sys._base_executable`, `sys.prefix` and a virtualenv
+ * come out as that `python3.X` (or the virtualenv's `python`) gives them;
+ * after it, SIGXFSZ is ignored as python3 does ({@linkcode setUpHost}).
+ * When the owning isolate ends (`unload`: a normal end or `Deno.exit()`),
+ * `atexit` handlers run and `sys.stdout`/`sys.stderr` are flushed; on an
+ * uncaught error the streams are flushed ({@linkcode atExit}).
+ *
  * **Failure** (issue 10, case 7): the version is read with `Py_GetVersion`
  * before anything else, and an unsupported one is refused and unloaded
  * before it is promoted to RTLD_GLOBAL or initialized; a library is also
@@ -257,10 +266,12 @@ function initializeLocked(loaded: LoadedLibrary): Runtime {
     if (alreadyUp) {
       gstate = sym.PyGILState_Ensure();
     } else {
+      setProgramName(sym, loaded.executable);
       sym.Py_InitializeEx(0);
       up = true;
     }
     holdsGil = true;
+    if (!alreadyUp) setUpHost(sym, loaded.executable);
     const owner = claimOwnership(loaded);
     if (owner !== null) {
       refused = true;
@@ -387,6 +398,105 @@ const CLAIM_CODE = [
   "",
 ].join("\n");
 
+/**
+ * `Py_DecodeLocale`'s copy of the program name: CPython keeps the pointer
+ * `Py_SetProgramName` was given, so it is never freed.
+ */
+let programName: Deno.PointerValue = null;
+
+/**
+ * Before `Py_InitializeEx`: tell CPython the interpreter binary matching the
+ * library (`interpreterFor` in `src/ffi/library.ts`), so that it computes
+ * `sys.executable` (and, from it, `sys.prefix` and a virtualenv's
+ * `pyvenv.cfg`) as that `python3.X` would. `Py_SetProgramName` works from
+ * 3.8 to 3.13 (deprecated from 3.11; measured: 3.8-3.13 all take an
+ * absolute name as `sys.executable`, and in a virtualenv give the same
+ * `sys.executable`, `_base_executable`, `prefix` and `sys.path` as its
+ * `bin/python`).
+ */
+function setProgramName(sym: Sym, executable: string | null): void {
+  if (executable === null || programName !== null) return;
+  programName = sym.Py_DecodeLocale(cstr(executable), null);
+  if (programName !== null) sym.Py_SetProgramName(programName);
+}
+
+const SIGXFSZ = 25; // Linux (x86-64, arm64) and macOS
+
+/**
+ * Right after `Py_InitializeEx`, GIL held, before any user code: what
+ * python3's own startup does that `Py_InitializeEx(0)` leaves out.
+ * - `sys.executable` / `sys._base_executable` are checked against the
+ *   interpreter binary and set when CPython computed another one;
+ * - `sys.argv` is `['']` when missing (as `python3 -c`'s `sys.argv[0]` is
+ *   `'-c'`, an embedded interpreter has no script: CPython's own default
+ *   for an empty argv, `PySys_SetArgvEx(0, ...)`, is `['']`);
+ * - SIGXFSZ is ignored (`PyOS_setsig(SIGXFSZ, SIG_IGN)`, as CPython's
+ *   `signal_install_handlers`), so writing past `RLIMIT_FSIZE` raises
+ *   `OSError(EFBIG)` instead of killing the process. SIGPIPE is already
+ *   ignored by Deno.
+ */
+function setUpHost(sym: Sym, executable: string | null): void {
+  sym.PyOS_setsig(SIGXFSZ, Deno.UnsafePointer.create(1n)); // SIG_IGN
+  const ns = runInNamespace(sym, HOST_CODE, { exe: executable ?? "" });
+  sym.Py_DecRef(ns);
+}
+
+const HOST_CODE = [
+  "import sys",
+  "if exe and sys.executable != exe:",
+  "    sys.executable = exe",
+  "if exe and getattr(sys, '_base_executable', exe) != exe and sys.prefix == sys.base_prefix:",
+  "    sys._base_executable = exe",
+  "if not isinstance(getattr(sys, 'argv', None), list):",
+  "    sys.argv = ['']",
+  "",
+].join("\n");
+
+/**
+ * What `Py_FinalizeEx` does for Python code at exit, minus finalization
+ * (PyO3 never finalizes either: objects held by JS stay valid): run the
+ * `atexit` handlers (`atexit._run_exitfuncs()`, which prints a failing
+ * handler's traceback as python3 does), then flush `sys.stdout` and
+ * `sys.stderr`. Non-daemon threads are not joined (`threading._shutdown`
+ * could wait forever, or for a thread waiting on this JS thread): they are
+ * cut off at exit like daemon threads. Nothing here throws; with
+ * `atexitToo` false only the streams are flushed.
+ */
+function atExit(sym: Sym, atexitToo: boolean): void {
+  if (rt === null) return;
+  let gstate: number;
+  try {
+    gstate = sym.PyGILState_Ensure();
+  } catch {
+    return;
+  }
+  try {
+    sym.Py_DecRef(
+      runInNamespace(sym, EXIT_CODE, { atexit_too: atexitToo ? "1" : "0" }),
+    );
+  } catch {
+    // nothing to report to: the program is ending
+  } finally {
+    sym.PyGILState_Release(gstate);
+  }
+}
+
+const EXIT_CODE = [
+  "import sys",
+  "if atexit_too == '1':",
+  "    try:",
+  "        import atexit",
+  "        atexit._run_exitfuncs()",
+  "    except BaseException:",
+  "        pass",
+  "for name in ('stdout', 'stderr'):",
+  "    try:",
+  "        getattr(sys, name).flush()",
+  "    except BaseException:",
+  "        pass",
+  "",
+].join("\n");
+
 /** This isolate's hold on the owner mark, once it owns CPython. */
 let ownerMark: (() => void) | null = null;
 
@@ -419,11 +529,23 @@ function claimOwnership(loaded: LoadedLibrary): OwnerKind | null {
     disableEnded(sym, itemOf(sym, ns, "ended"), offset!, target!);
     if (typeof mark === "function" && ownerMark === null) {
       ownerMark = mark;
-      // Closing a socket needs no GIL: an ending isolate never waits on Python.
+      // Closing a socket needs no GIL: an ending isolate never waits on
+      // Python (it is closed even when the exit hooks fail).
       globalThis.addEventListener("unload", () => {
-        ownerMark?.();
-        ownerMark = null;
+        try {
+          atExit(sym, true);
+        } finally {
+          ownerMark?.();
+          ownerMark = null;
+        }
       });
+      // An uncaught error or rejection ends the program without `unload`:
+      // flush Python's streams there (harmless if the program goes on).
+      globalThis.addEventListener("error", () => atExit(sym, false));
+      globalThis.addEventListener(
+        "unhandledrejection",
+        () => atExit(sym, false),
+      );
     }
     return null;
   } finally {

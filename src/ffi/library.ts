@@ -34,6 +34,11 @@ export interface LoadedLibrary {
   source: string;
   /** A virtualenv's site-packages directory to add to `sys.path`, if any. */
   venvSitePackages?: string;
+  /**
+   * The interpreter binary matching this library, for `sys.executable`
+   * ({@linkcode interpreterFor}), or null when none exists.
+   */
+  executable: string | null;
   /** Every source considered before the one that loaded, with why it failed. */
   tried: string[];
   /** What the library's `Py_GetVersion()` reported (read before anything else). */
@@ -449,6 +454,8 @@ const LIBC_LOCK = {
   getpid: { parameters: [], result: "i32" },
   /** ssize_t readlink(const char* path, char* buf, size_t size) */
   readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
+  /** int access(const char* path, int mode): is the interpreter binary there (no read permission needed) */
+  access: { parameters: ["buffer", "i32"], result: "i32" },
   /** int* __errno_location(void) (glibc and musl) */
   __errno_location: { parameters: [], result: "pointer" },
   /** void* dlopen(const char* filename, int flags): pins a loaded libpython */
@@ -594,6 +601,51 @@ export function holdOwnerMark(): (() => void) | "in-use" | "unavailable" {
   return bindName("cpython-owner");
 }
 
+const X_OK = 1;
+
+/** Is `path` an executable file? Asked through libc, so no read permission is needed. */
+function isExecutable(path: string): boolean {
+  const c = openLibc();
+  return c !== null &&
+    c.symbols.access(encoder.encode(path + "\0"), X_OK) === 0;
+}
+
+/**
+ * The interpreter binary that matches the libpython at `library` (CPython
+ * 3.`minor`), for `sys.executable`, or null when there is none:
+ * - inside a virtualenv (`venv`, from `$VIRTUAL_ENV`) made for this minor
+ *   version (it has `lib/python3.X`), the virtualenv's `bin/python`;
+ * - else `BINDIR/python3.X`, where the library is `PREFIX/lib/libpython3.X.so`
+ *   (pyenv, `--enable-shared` builds) or `PREFIX/lib/TRIPLET/...` (Debian's
+ *   `/usr/lib/x86_64-linux-gnu/libpython3.X.so.1.0` gives `/usr/bin/python3.X`),
+ *   also `lib64`.
+ * Existence is checked with `access(X_OK)` through libc.
+ */
+export function interpreterFor(
+  library: string,
+  minor: number,
+  venv?: string,
+): string | null {
+  if (venv && isExecutable(`${venv}/bin/python`)) {
+    const c = openLibc();
+    if (
+      c !== null &&
+      c.symbols.access(encoder.encode(`${venv}/lib/python3.${minor}\0`), 0) ===
+        0
+    ) return `${venv}/bin/python`;
+  }
+  const parts = library.split("/").slice(0, -1);
+  for (let up = 1; up <= 2 && parts.length > up; up++) {
+    const libDir = parts[parts.length - up];
+    if (libDir !== "lib" && libDir !== "lib64") continue;
+    const exe = `${
+      parts.slice(0, parts.length - up).join("/")
+    }/bin/python3.${minor}`;
+    if (isExecutable(exe)) return exe;
+  }
+  return null;
+}
+
 /** Which package provides the shared library, as a fix line. */
 function installHint(version?: string): string {
   const v = version ?? "3.X";
@@ -663,7 +715,18 @@ function findLibrary(options: LibraryOptions): Omit<LoadedLibrary, "unlock"> {
       return result;
     }
     debug(`loaded ${path} (from ${source}), Python ${result.version.full}`);
-    return { ...result, path, source, tried, venvSitePackages: site };
+    const executable = interpreterFor(path, result.version.minor, venv);
+    debug(
+      `interpreter binary for sys.executable: ${executable ?? "none found"}`,
+    );
+    return {
+      ...result,
+      path,
+      source,
+      tried,
+      venvSitePackages: site,
+      executable,
+    };
   };
 
   let venv: string | undefined;

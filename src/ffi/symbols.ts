@@ -25,6 +25,12 @@ export const SYMBOLS = {
   Py_IsInitialized: { parameters: [], result: "i32" },
   /** const char* Py_GetVersion(void) */
   Py_GetVersion: { parameters: [], result: "pointer" },
+  /** void Py_SetProgramName(const wchar_t* name): before Py_Initialize (deprecated from 3.11, present to 3.13) */
+  Py_SetProgramName: { parameters: ["pointer"], result: "void" },
+  /** wchar_t* Py_DecodeLocale(const char* arg, size_t* size): PyMem_RawMalloc'd */
+  Py_DecodeLocale: { parameters: ["buffer", "pointer"], result: "pointer" },
+  /** PyOS_sighandler_t PyOS_setsig(int sig, PyOS_sighandler_t handler) */
+  PyOS_setsig: { parameters: ["i32", "pointer"], result: "pointer" },
   /** PyThreadState* PyEval_SaveThread(void) */
   PyEval_SaveThread: { parameters: [], result: "pointer" },
   /** void PyEval_RestoreThread(PyThreadState* tstate) */

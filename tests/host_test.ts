@@ -1,0 +1,186 @@
+// Issue 12: the embedded interpreter behaves as the same python3 would
+// (sys.executable, output and atexit at exit, SIGXFSZ). Every case runs in
+// a child Deno process (tests/fixtures/host_child.ts) with a timeout,
+// because exit and signal behaviour can hang or kill the process.
+
+import assert from "node:assert/strict";
+import { Python } from "../mod.ts";
+
+const CHILD = new URL("./fixtures/host_child.ts", import.meta.url).pathname;
+const FLAGS = [
+  "--allow-ffi",
+  "--allow-env",
+  "--allow-read",
+  "--allow-write",
+  "--allow-run",
+];
+const decoder = new TextDecoder();
+
+interface Out {
+  code: number;
+  signal: Deno.Signal | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `cmd` with `args`, killed after `timeoutMs`. */
+async function run(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<Out> {
+  const base = Deno.env.toObject();
+  delete base.PYTHONUNBUFFERED; // the defect it hides is what is tested
+  const child = new Deno.Command(cmd, {
+    args,
+    env: { ...base, ...env },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already ended */ }
+  }, timeoutMs);
+  try {
+    const out = await child.output();
+    const res = {
+      code: out.code,
+      signal: out.signal,
+      stdout: decoder.decode(out.stdout),
+      stderr: decoder.decode(out.stderr),
+    };
+    assert.notEqual(res.signal, "SIGKILL", `timed out: ${JSON.stringify(res)}`);
+    return res;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function child(args: string[], env: Record<string, string> = {}) {
+  return run(Deno.execPath(), ["run", ...FLAGS, CHILD, ...args], env);
+}
+
+/** The pyenv CPython 3.8-3.13 shared libraries, as [minor, path]. */
+function matrix(): [number, string][] {
+  let root = Deno.env.get("PYENV_ROOT") ?? `${Deno.env.get("HOME")}/.pyenv`;
+  const found: [number, string][] = [];
+  try {
+    for (const e of Deno.readDirSync(`${root}/versions`)) {
+      const m = /^3\.(\d+)\.\d+$/.exec(e.name);
+      if (!m || Number(m[1]) < 8 || Number(m[1]) > 13) continue;
+      const lib = `${root}/versions/${e.name}/lib/libpython3.${m[1]}.so`;
+      try {
+        Deno.statSync(lib);
+        found.push([Number(m[1]), lib]);
+      } catch { /* built without --enable-shared */ }
+    }
+  } catch {
+    root = "";
+  }
+  return found.sort((a, b) => a[0] - b[0]);
+}
+
+/** The library this run selected (PYTHON_LIBRARY, else discovery's). */
+function selectedEnv(): Record<string, string> {
+  const lib = Deno.env.get("PYTHON_LIBRARY");
+  return lib ? { PYTHON_LIBRARY: lib } : {};
+}
+
+const versions = matrix();
+
+Deno.test({
+  name:
+    "host: sys.executable is the loaded library's interpreter, for every CPython in the matrix",
+  ignore: versions.length === 0,
+  async fn() {
+    const results = await Promise.all(
+      versions.map(([, lib]) => child(["exe"], { PYTHON_LIBRARY: lib })),
+    );
+    versions.forEach(([minor, lib], i) => {
+      const o = results[i];
+      assert.equal(o.code, 0, o.stdout + o.stderr);
+      const got = JSON.parse(o.stdout.trim().split("\n").at(-1)!);
+      const prefix = lib.slice(0, lib.lastIndexOf("/lib/"));
+      assert.equal(got.version.minor, minor);
+      assert.equal(got.executable, `${prefix}/bin/python3.${minor}`);
+      assert.equal(got.base, got.executable);
+      assert.equal(got.prefix, prefix);
+      assert.deepEqual(got.argv, [""]);
+      assert.equal(got.sub, `[3, ${minor}]`, o.stderr);
+    });
+  },
+});
+
+Deno.test("host: a multiprocessing 'spawn' Pool map returns", async () => {
+  const o = await child(["pool"], selectedEnv());
+  assert.equal(o.code, 0, o.stdout + o.stderr);
+  assert.equal(o.stdout.trim(), "[-1,-2,-3]", o.stderr);
+});
+
+for (const end of ["natural", "exit", "throw"]) {
+  Deno.test(`host: Python's buffered stdout/stderr reach a pipe at exit (${end} end)`, async () => {
+    const o = await child(["print", end], selectedEnv());
+    assert.equal(o.code, end === "throw" ? 1 : 0, o.stderr);
+    const lines = o.stdout.split("\n");
+    assert.equal(lines.length, 1001);
+    assert.equal(lines[999], "line 999");
+    assert.equal(lines[1000], "stdout-tail");
+    if (end === "throw") {
+      // flushed before Deno reports the error
+      assert.match(o.stderr, /^stderr-line\nstderr-tail.*Uncaught.*uncaught/s);
+    } else assert.equal(o.stderr, "stderr-line\nstderr-tail");
+  });
+}
+
+const TMP = Deno.env.get("TMPDIR") || "/tmp";
+
+for (
+  const [end, status] of [["natural", 0], ["exit", 0], ["exit3", 3]] as const
+) {
+  Deno.test(`host: atexit handlers run at exit (${end} end), a failing one is reported`, async () => {
+    // written by Python in the child (this test has no --allow-write)
+    const file = `${TMP}/pyembed-host-atexit-${crypto.randomUUID()}`;
+    try {
+      const o = await child(["atexit", file, end], selectedEnv());
+      assert.equal(o.code, status, o.stdout + o.stderr);
+      assert.equal(await Deno.readTextFile(file), "atexit ran");
+      assert.equal(o.stdout, "atexit printed");
+      // handlers run last-registered first; the failing one after `done`
+      assert.match(o.stderr, /ValueError: from an atexit handler/);
+    } finally {
+      await new Deno.Command("rm", { args: ["-f", file] }).output();
+    }
+  });
+}
+
+Deno.test("host: writing past RLIMIT_FSIZE raises OSError(EFBIG), SIGXFSZ is ignored", async () => {
+  const cmd = [
+    Deno.execPath(),
+    "run",
+    "--no-code-cache",
+    ...FLAGS,
+    CHILD,
+    "efbig",
+  ]
+    .map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
+  // Deno itself must not write its cache under the limit: fill it first.
+  const cached = await run(Deno.execPath(), ["cache", CHILD]);
+  assert.equal(cached.code, 0, cached.stderr);
+  // 1 block (512 bytes in dash, 1024 in bash); the child writes 100 KB
+  const o = await run("sh", ["-c", `ulimit -f 1; exec ${cmd}`], selectedEnv());
+  assert.equal(o.signal, null, o.stderr);
+  assert.equal(o.code, 0, o.stdout + o.stderr);
+  assert.equal(o.stdout.trim(), "EFBIG");
+});
+
+Deno.test("host: in this process too, sys.executable runs this version", () => {
+  Python.withGil((py) => {
+    const sys = py.import("sys");
+    assert.equal(typeof sys.getattr("executable").toJs(), "string");
+    assert.deepEqual(sys.getattr("argv").toJs(), [""]);
+  });
+});
