@@ -94,6 +94,15 @@ Deno.test({
     );
     assert.ok(field(stdout, "version")?.startsWith(`${version} `), stdout);
     assert.equal(field(stdout, "sys.prefix"), prefix);
+    const minor = version.split(".").slice(0, 2).join(".");
+    assert.equal(
+      field(stdout, "sys.executable"),
+      `${prefix}/bin/python${minor}`,
+    );
+    assert.equal(
+      field(stdout, "interpreter"),
+      `runs Python ${version}, as the library`,
+    );
     assert.ok(field(stdout, "site-packages")?.startsWith(prefix), stdout);
     if (python3Numpy) assert.equal(field(stdout, "numpy"), python3Numpy);
     else {assert.match(
@@ -150,6 +159,54 @@ Deno.test({
     assert.equal(field(stdout, "library"), lib);
     assert.equal(field(stdout, "found by"), "PYTHON_LIBRARY");
     assert.ok(field(stdout, "version")?.startsWith(`${version} `), stdout);
+    assert.equal(
+      field(stdout, "sys.executable"),
+      `${lib.slice(0, lib.lastIndexOf("/lib/"))}/bin/python${
+        version.split(".").slice(0, 2).join(".")
+      }`,
+    );
+    assert.equal(
+      field(stdout, "interpreter"),
+      `runs Python ${version}, as the library`,
+    );
+  },
+});
+
+Deno.test({
+  name:
+    "doctor: flags a sys.executable that does not run the library's version",
+  ignore: other === undefined || python3Info === undefined,
+  async fn() {
+    // The library alone in a directory with no bin/python3.X beside it:
+    // CPython then takes the python3 on PATH (3.11 here), another version.
+    const [lib, version] = other!;
+    // made with mktemp/ln (this test has no --allow-write)
+    const sh = async (cmd: string, ...args: string[]) =>
+      decoder.decode(
+        (await new Deno.Command(cmd, { args, stdout: "piped" }).output())
+          .stdout,
+      ).trim();
+    const dir = await sh("mktemp", "-d");
+    try {
+      const link = `${dir}/lib/${lib.slice(lib.lastIndexOf("/") + 1)}`;
+      await sh("mkdir", `${dir}/lib`);
+      await sh("ln", "-s", lib, link);
+      const { code, stdout, stderr } = await doctor({
+        PATH,
+        PYTHON_LIBRARY: link,
+      });
+      assert.equal(code, 0, stdout + stderr);
+      const minor = version.split(".").slice(0, 2).join(".");
+      assert.equal(
+        field(stdout, "interpreter"),
+        `MISMATCH: it runs Python ${
+          python3Info![1]
+        }, the library is Python ${version}; ` +
+          `no python${minor} was found next to the library (PREFIX/bin for PREFIX/lib/libpython)`,
+      );
+    } finally {
+      await sh("rm", "-rf", dir);
+    }
   },
 });
 

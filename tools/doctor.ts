@@ -4,8 +4,10 @@
  *
  * Prints the Deno permissions granted (ffi, env, read, run, each queried, never
  * prompted for), then the discovered CPython: library path and the source that
- * found it, version, `sys.prefix`, the site-packages directories on
- * `sys.path`, and whether numpy imports (and its version). When no CPython can
+ * found it, version, `sys.prefix`, `sys.executable` and whether it matches
+ * the library (it is run, through Python's `subprocess`, and must report the
+ * same version; the line says `MISMATCH` otherwise), the site-packages
+ * directories on `sys.path`, and whether numpy imports (and its version). When no CPython can
  * be loaded it prints the discovery error, which names what was tried and how
  * to fix it, and exits with status 1.
  *
@@ -17,9 +19,9 @@
  * @module
  */
 
-import { Extract, Python } from "../mod.ts";
+import { Extract, PyDict, Python } from "../mod.ts";
 import { initialize } from "../src/core/runtime.ts";
-import { SYSTEM_LIBRARY_DIRS } from "../src/ffi/library.ts";
+import { interpreterFor, SYSTEM_LIBRARY_DIRS } from "../src/ffi/library.ts";
 
 type Query = [label: string, desc: Deno.PermissionDescriptor];
 
@@ -73,6 +75,45 @@ for (const variable of ["PYTHON_LIBRARY", "VIRTUAL_ENV"]) {
   }
 }
 
+const CHECK_EXECUTABLE = [
+  "import subprocess, sys",
+  "try:",
+  "    r = subprocess.run([sys.executable, '-c', 'import sys; print(sys.version.split()[0])'],",
+  "        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)",
+  "    ran = r.stdout.strip() if r.returncode == 0 else 'exit status %d' % r.returncode",
+  "except Exception as e:",
+  "    ran = '%s: %s' % (type(e).__name__, e)",
+].join("\n");
+
+/**
+ * Does `sys.executable` run the version of the loaded library? It is run
+ * through Python's `subprocess` (outside Deno's permissions, as any Python
+ * code), and compared with `interpreterFor`, the binary pyembed looks for.
+ */
+function checkExecutable(
+  py: Parameters<Parameters<typeof Python.withGil>[0]>[0],
+): string {
+  const { major, minor, micro } = Python.version;
+  const want = `${major}.${minor}.${micro}`;
+  let venv: string | undefined;
+  if (state({ name: "env", variable: "VIRTUAL_ENV" }) === "granted") {
+    venv = Deno.env.get("VIRTUAL_ENV") || undefined;
+  }
+  const expected = interpreterFor(Python.libraryPath, minor, venv);
+  const hint = expected === null
+    ? `no python${major}.${minor} was found next to the library (PREFIX/bin for PREFIX/lib/libpython)`
+    : `expected ${expected}`;
+  const exe = py.import("sys").getattr("executable");
+  if (!exe.isTruthy()) return `MISMATCH: sys.executable is empty; ${hint}`;
+  const ns = py.import("__main__").getattr("__dict__").downcast(PyDict); // the doctor owns __main__
+  py.run(CHECK_EXECUTABLE, ns);
+  const ran = ns.getItem("ran")!.extract(Extract.str);
+  if (ran === want) return `runs Python ${ran}, as the library`;
+  return `MISMATCH: it runs ${
+    /^\d+\.\d+/.test(ran) ? `Python ${ran}` : `nothing (${ran})`
+  }, the library is Python ${want}; ${hint}`;
+}
+
 let source: string;
 try {
   source = initialize().source;
@@ -92,6 +133,9 @@ row("version", Python.version.full.replace(/\s+/g, " "));
 Python.withGil((py) => {
   const sys = py.import("sys");
   row("sys.prefix", sys.getattr("prefix").extract(Extract.str));
+  const exe = sys.getattr("executable");
+  row("sys.executable", exe.isTruthy() ? exe.toString() : "(empty)");
+  row("interpreter", checkExecutable(py));
   const sitePackages = sys.getattr("path").extract(Extract.list(Extract.str))
     .filter((p) => /(site|dist)-packages$/.test(p));
   row(
