@@ -327,6 +327,20 @@ for (const { name, withGil, api } of TIERS) {
           })(),
           { toString: () => ({}) },
           Symbol("thrown"),
+          // Every trap throws a value whose every trap throws again.
+          (() => {
+            const traps = (): ProxyHandler<object> => ({
+              get: trap,
+              getPrototypeOf: trap,
+              has: trap,
+              ownKeys: trap,
+              getOwnPropertyDescriptor: trap,
+            });
+            const trap = (): never => {
+              throw new Proxy({}, traps());
+            };
+            return new Proxy({}, traps());
+          })(),
         ];
         let i = 0;
         g.setItem(
@@ -336,16 +350,14 @@ for (const { name, withGil, api } of TIERS) {
           }),
         );
         py.run(
-          "out = []\nfor _ in range(4):\n    try:\n        h()\n" +
+          "out = []\nfor _ in range(5):\n    try:\n        h()\n" +
             "    except BaseException as e:\n        out.append(type(e).__name__)\n",
           g,
         );
-        assert.deepEqual(g.getItem("out")!.toJs(), [
-          "RuntimeError",
-          "RuntimeError",
-          "RuntimeError",
-          "RuntimeError",
-        ]);
+        assert.deepEqual(
+          g.getItem("out")!.toJs(),
+          Array(5).fill("RuntimeError"),
+        );
         // Nothing left set, nothing delivered later.
         assert.equal(py.eval("1 + 1").toJs(), 2);
       });
