@@ -115,6 +115,82 @@ Deno.test({
   },
 });
 
+/** The first existing path of `paths`, else undefined. */
+function existing(...paths: string[]): string | undefined {
+  return paths.find((p) => {
+    try {
+      Deno.statSync(p);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+const debian = existing(
+  ...[13, 12, 11, 10, 9, 8].map((m) =>
+    `/usr/lib/${Deno.build.arch}-linux-gnu/libpython3.${m}.so.1.0`
+  ),
+);
+
+Deno.test({
+  name:
+    "host: Debian's /usr/lib/TRIPLET/libpython3.X.so.1.0 gives /usr/bin/python3.X",
+  ignore: debian === undefined ||
+    existing(`/usr/bin/python3.${/3\.(\d+)/.exec(debian!)?.[1]}`) ===
+      undefined,
+  async fn() {
+    const minor = Number(/3\.(\d+)/.exec(debian!)![1]);
+    const o = await child(["exe"], { PYTHON_LIBRARY: debian! });
+    assert.equal(o.code, 0, o.stdout + o.stderr);
+    const got = JSON.parse(o.stdout.trim().split("\n").at(-1)!);
+    assert.equal(got.executable, `/usr/bin/python3.${minor}`);
+    assert.equal(got.prefix, "/usr");
+    assert.equal(got.sub, `[3, ${minor}]`);
+  },
+});
+
+/** Run `cmd args`, its trimmed stdout (this test has no --allow-write). */
+async function sh(cmd: string, ...args: string[]): Promise<string> {
+  const o = await run(cmd, args);
+  assert.equal(o.code, 0, o.stderr);
+  return o.stdout.trim();
+}
+
+Deno.test({
+  name: "host: inside a virtualenv, sys.executable is its bin/python, as there",
+  ignore: existing(
+    ...(Deno.env.get("PATH") ?? "").split(":").map((d) => `${d}/python3`),
+  ) === undefined,
+  async fn() {
+    const dir = await sh("mktemp", "-d");
+    try {
+      const venv = `${dir}/venv`;
+      await sh("python3", "-m", "venv", "--without-pip", venv);
+      const code =
+        "import sys, json; print(json.dumps([sys.executable, sys._base_executable, sys.prefix, sys.base_prefix, list(sys.version_info[:2])]))";
+      const [exe, base, prefix, basePrefix, version] = JSON.parse(
+        await sh(`${venv}/bin/python`, "-c", code),
+      );
+      const o = await child(["exe"], {
+        VIRTUAL_ENV: venv,
+        PATH: `${venv}/bin:${Deno.env.get("PATH") ?? ""}`,
+        PYTHON_LIBRARY: "",
+      });
+      assert.equal(o.code, 0, o.stdout + o.stderr);
+      const got = JSON.parse(o.stdout.trim().split("\n").at(-1)!);
+      assert.equal(exe, `${venv}/bin/python`);
+      assert.equal(got.executable, exe);
+      assert.equal(got.base, base);
+      assert.equal(got.prefix, prefix);
+      assert.notEqual(basePrefix, prefix);
+      assert.equal(got.sub, `[${version.join(", ")}]`);
+    } finally {
+      await sh("rm", "-rf", dir);
+    }
+  },
+});
+
 Deno.test("host: a multiprocessing 'spawn' Pool map returns", async () => {
   const o = await child(["pool"], selectedEnv());
   assert.equal(o.code, 0, o.stdout + o.stderr);
