@@ -253,6 +253,21 @@ Deno.test("host: writing past RLIMIT_FSIZE raises OSError(EFBIG), SIGXFSZ is ign
   assert.equal(o.stdout.trim(), "EFBIG");
 });
 
+Deno.test("host: os.fork() raises RuntimeError naming subprocess and 'spawn'; subprocess works", async () => {
+  const o = await child(["fork"], selectedEnv());
+  assert.equal(o.signal, null, o.stderr);
+  assert.equal(o.code, 0, o.stdout + o.stderr);
+  const [fork, forkpty, pool, sub] = JSON.parse(o.stdout.trim());
+  assert.match(
+    fork,
+    /^os\.fork\(\) is not available in Python embedded in Deno/,
+  );
+  assert.match(fork, /Use subprocess, or multiprocessing with the 'spawn'/);
+  assert.equal(forkpty, fork);
+  assert.equal(pool, `fork pool: ${fork.slice(0, 30)}`);
+  assert.equal(sub, "42");
+});
+
 Deno.test("host: in this process too, sys.executable runs this version", () => {
   Python.withGil((py) => {
     const sys = py.import("sys");

@@ -434,10 +434,19 @@ const SIGXFSZ = 25; // Linux (x86-64, arm64) and macOS
  *   `signal_install_handlers`), so writing past `RLIMIT_FSIZE` raises
  *   `OSError(EFBIG)` instead of killing the process. SIGPIPE is already
  *   ignored by Deno.
+ * - `os.fork`/`os.forkpty` (and `posix.`'s) raise `RuntimeError` saying
+ *   to use `subprocess` or multiprocessing's 'spawn': a forked child returns
+ *   into a JS runtime whose threads are gone and crashes (SIGSEGV, as plain
+ *   Deno calling libc `fork`). `subprocess` forks in C (`_posixsubprocess`)
+ *   and execs at once, so it keeps working; a C extension calling `fork()`
+ *   itself is not covered.
  */
 function setUpHost(sym: Sym, executable: string | null): void {
   sym.PyOS_setsig(SIGXFSZ, Deno.UnsafePointer.create(1n)); // SIG_IGN
-  const ns = runInNamespace(sym, HOST_CODE, { exe: executable ?? "" });
+  const ns = runInNamespace(sym, HOST_CODE, {
+    exe: executable ?? "",
+    fork_message: FORK_MESSAGE,
+  });
   sym.Py_DecRef(ns);
 }
 
@@ -449,8 +458,20 @@ const HOST_CODE = [
   "    sys._base_executable = exe",
   "if not isinstance(getattr(sys, 'argv', None), list):",
   "    sys.argv = ['']",
+  "import os, posix",
+  "def fork(*args, **kwargs):",
+  "    raise RuntimeError(fork_message)",
+  "for m in (os, posix):",
+  "    for name in ('fork', 'forkpty'):",
+  "        if hasattr(m, name):",
+  "            setattr(m, name, fork)",
   "",
 ].join("\n");
+
+const FORK_MESSAGE =
+  "os.fork() is not available in Python embedded in Deno (pyembed): the child process would return into a " +
+  "JavaScript runtime whose threads are gone, and crash. Use subprocess, or multiprocessing with the 'spawn' " +
+  "start method (multiprocessing.get_context('spawn'), or multiprocessing.set_start_method('spawn')).";
 
 /**
  * What `Py_FinalizeEx` does for Python code at exit, minus finalization
