@@ -9,8 +9,7 @@
 import { fetchError } from "./err.ts";
 import { enterUser, leaveUser } from "./gil.ts";
 import { PyOverflowError, PyTypeError, PyValueError } from "./exceptions.ts";
-import { type Ptr, type Runtime, runtime } from "./runtime.ts";
-import { cstr } from "./runtime.ts";
+import { cstr, type Ptr, type Runtime, runtime } from "./runtime.ts";
 import { ssize } from "./ssize.ts";
 
 /** `tp_flags` bits that identify builtin types and their subclasses. */
@@ -803,6 +802,10 @@ export function typeName(p: Ptr): string {
   const t = sym.PyObject_Type(p)!;
   const n = sym.PyObject_GetAttr(t, strCache("__name__"));
   sym.Py_DecRef(t);
+  if (n === null) {
+    sym.PyErr_Clear();
+    return "object";
+  }
   return strToJsSafe(n);
 }
 

@@ -44,7 +44,6 @@ function withGil<R>(f: () => R): R {
 }
 
 /** Set by `PyErr`'s static blocks (they reach its private fields). */
-let escapeHook: ((e: unknown, outermost: boolean) => Ref | null) | null = null;
 let raiseIn: (e: PyErr, r: Runtime) => void;
 
 /**
@@ -124,7 +123,7 @@ export class PyErr extends Error {
   }
 
   static {
-    escapeHook = (e: unknown, outermost: boolean): Ref | null => {
+    setEscapeHook((e: unknown, outermost: boolean): Ref | null => {
       if (!(e instanceof PyErr)) return null;
       const p = e.#ref?.ptr;
       if (p === null || p === undefined || e.#strong !== null) return null;
@@ -138,7 +137,7 @@ export class PyErr extends Error {
       e.#ref = new Ref(p, -1, null);
       e.#tier = null;
       return e.#ref;
-    };
+    });
   }
 
   /**
@@ -297,8 +296,6 @@ export class PyErr extends Error {
     };
   }
 }
-
-setEscapeHook((e, outermost) => escapeHook!(e, outermost));
 
 // ---------------------------------------------------------------------------
 

@@ -107,11 +107,6 @@ export function releasePtr(p: Ptr, born: number): void {
   if (deferred.length > 0 && n === 0) flushDeferred(sym);
 }
 
-/** Number of decrefs waiting for the operation in flight to end (for tests). */
-export function deferredCount(): number {
-  return deferred.length;
-}
-
 function flushDeferred(sym: Runtime["sym"]): void {
   // A decref can run __del__, which can call back into TS and defer more.
   while (deferred.length > 0 && regions.length === 0) {

@@ -13,6 +13,7 @@ import {
   strToJs,
   toJs as convertToJs,
   toPy,
+  typeName,
 } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
 import { PyTypeError, PyValueError } from "../core/exceptions.ts";
@@ -267,10 +268,10 @@ export function itemAt(
   index: unknown,
   get: (p: Ptr, i: Deno.PointerValue) => Deno.PointerValue,
 ): PyAny | undefined {
-  if (typeof index !== "number" || index < 0 || !Number.isInteger(index)) {
-    return undefined;
-  }
-  return wrapBorrowed(seq.py(), get(ptrOf(seq), ssize(index)), PyAny);
+  // Only a non-negative safe integer takes the direct path: a larger one
+  // would wrap around in Py_ssize_t and read a wrong item, not IndexError.
+  if (!Number.isSafeInteger(index) || (index as number) < 0) return undefined;
+  return wrapBorrowed(seq.py(), get(ptrOf(seq), ssize(index as number)), PyAny);
 }
 
 /** Internal: `seq[start:stop]` (Python semantics, negatives count from the end) as `cls`. */
@@ -285,23 +286,6 @@ export function sliceOf<T extends PyAny>(
     runtime().sym.PySequence_GetSlice(ptrOf(seq), ssize(start), ssize(stop)),
     cls,
   );
-}
-
-/** `type(p).__name__` as a JS string (for error messages). */
-export function typeNameOf(p: Ptr): string {
-  const sym = runtime().sym;
-  const t = sym.PyObject_Type(p)!;
-  const n = sym.PyObject_GetAttr(t, strCache("__name__"));
-  sym.Py_DecRef(t);
-  if (n === null) {
-    sym.PyErr_Clear();
-    return "object";
-  }
-  try {
-    return strToJs(n);
-  } finally {
-    sym.Py_DecRef(n);
-  }
 }
 
 /**
@@ -625,7 +609,7 @@ export class PyAny {
     if (!cls.typeCheck(this)) {
       throw PyTypeError.newErr(
         `'${
-          typeNameOf(ptrOf(this))
+          typeName(ptrOf(this))
         }' object cannot be converted to '${cls.typeName}'`,
       );
     }

@@ -18,25 +18,19 @@ import {
   TpFlags,
   tupleSize,
   typeFlags,
+  typeName,
 } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
 import { PyTypeError } from "../core/exceptions.ts";
 import { enterUser, leaveUser } from "../core/gil.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
-import {
-  type FromPyObject,
-  ptrOf,
-  PyAny,
-  typeNameOf,
-  wrap,
-  wrapBorrowed,
-} from "./any.ts";
+import { type FromPyObject, ptrOf, PyAny, wrap, wrapBorrowed } from "./any.ts";
 import type { PythonBase } from "./python.ts";
 
 function downcastErrorPtr(p: Ptr, target: string): PyTypeError {
   return PyTypeError.newErr(
-    `'${typeNameOf(p)}' object cannot be converted to '${target}'`,
+    `'${typeName(p)}' object cannot be converted to '${target}'`,
   );
 }
 

@@ -82,11 +82,7 @@ export class PyList extends PyAny {
   /** `self[index]`. */
   override getItem(index: unknown): PyAny {
     self(this, "getItem");
-    // Only a safe integer takes the direct path: a larger one would wrap
-    // around in Py_ssize_t and read a wrong item instead of IndexError.
-    return (Number.isSafeInteger(index)
-      ? itemAt(this, index, runtime().sym.PyList_GetItem)
-      : undefined) ??
+    return itemAt(this, index, runtime().sym.PyList_GetItem) ??
       (super.getItem(index) as PyAny);
   }
 

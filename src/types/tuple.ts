@@ -67,10 +67,7 @@ export class PyTuple extends PyAny {
   /** `self[index]`. */
   override getItem(index: unknown): PyAny {
     self(this, "getItem");
-    // Only a safe integer takes the direct path (see PyList.getItem).
-    return (Number.isSafeInteger(index)
-      ? itemAt(this, index, runtime().sym.PyTuple_GetItem)
-      : undefined) ??
+    return itemAt(this, index, runtime().sym.PyTuple_GetItem) ??
       (super.getItem(index) as PyAny);
   }
 
