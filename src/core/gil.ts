@@ -192,9 +192,16 @@ function releaseSlots(scope: Scope): void {
   while (free.length > 0) free.pop();
 }
 
-function isThenable(v: unknown): boolean {
-  return (typeof v === "object" || typeof v === "function") && v !== null &&
-    typeof (v as { then?: unknown }).then === "function";
+/** Is `v` a Promise-like (a throwing `then` getter counts as no)? */
+export function isThenable(v: unknown): boolean {
+  if ((typeof v !== "object" && typeof v !== "function") || v === null) {
+    return false;
+  }
+  try {
+    return typeof (v as { then?: unknown }).then === "function";
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -297,14 +304,13 @@ function checkSync<R>(result: R): R {
  */
 export function withCallbackScope<R>(
   f: (scope: Scope) => R,
-  tier: Tier | null = null,
 ): R | undefined {
   const r = loadedRuntime();
   if (!gilHeld && r.sym.PyGILState_Check() !== 1) return undefined;
   // The handler is user code, run inside whatever operation called Python.
   enterUser();
   try {
-    return inScope(f, tier);
+    return inScope(f, null); // the handler's tier is set once it is known
   } finally {
     leaveUser();
   }

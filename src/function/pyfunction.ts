@@ -23,7 +23,7 @@ import {
 } from "../core/convert.ts";
 import { fetchError, restoreError } from "../core/err.ts";
 import { PyTypeError } from "../core/exceptions.ts";
-import { type Tier, withCallbackScope } from "../core/gil.ts";
+import { isThenable, type Tier, withCallbackScope } from "../core/gil.ts";
 import { loadedRuntime, type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { PyAny, wrap, wrapBorrowed } from "../types/any.ts";
@@ -266,17 +266,6 @@ function invoke(
     );
   }
   return toPy(result, py);
-}
-
-function isThenable(v: unknown): boolean {
-  if ((typeof v !== "object" && typeof v !== "function") || v === null) {
-    return false;
-  }
-  try {
-    return typeof (v as { then?: unknown }).then === "function";
-  } catch {
-    return false; // a throwing `then` getter: convert it as any other object
-  }
 }
 
 function getTrampoline(): NonNullable<typeof trampoline> {
