@@ -31,6 +31,7 @@ import type { PyDict } from "./dict.ts";
 import type { PythonBase } from "./python.ts";
 import { tokenState } from "./python.ts";
 import { type Ctor, KEY } from "./internal.ts";
+import { callAsyncOn } from "./async.ts";
 
 /**
  * Typed extraction (PyO3's `FromPyObject<T>`): turns a Python object into a
@@ -457,6 +458,43 @@ export class PyAny {
       callPtr(this.#py, ptrOf(this), args, kwargs),
       PyAny,
     );
+  }
+
+  /**
+   * `self(*args, **kwargs)` on another OS thread: returns at once, and the
+   * JS event loop keeps running (timers, I/O, other `Python.withGil` scopes)
+   * while Python computes. Arguments are converted now, as `call` converts
+   * them, and the job holds its own references, so the scope may end before
+   * it completes. Resolves with a `Py<PyAny>` (a GIL-independent reference:
+   * dispose it) or, with an extractor, the extracted JS value; a Python
+   * exception rejects with its typed `PyErr` (traceback included). Misuse
+   * (a released object, no GIL, a bad argument) rejects too: it never
+   * throws. PyO3 has no direct counterpart (`py.allow_threads` plus
+   * `Python::with_gil` on a spawned thread); see the README, "Python off the
+   * JS thread".
+   *
+   * @example
+   * ```ts ignore
+   * import { Extract, Python } from "@pyembed/pyembed";
+   * const job = Python.withGil((py) =>
+   *   py.eval("lambda n: sum(range(n))").callAsync([10_000_000], undefined, Extract.int)
+   * );
+   * console.log(await job); // 49999995000000
+   * ```
+   */
+  callAsync(args?: readonly unknown[], kwargs?: Kwargs): Promise<Py<PyAny>>;
+  /** `self(*args, **kwargs)` on another OS thread, extracting the result. */
+  callAsync<T>(
+    args: readonly unknown[] | undefined,
+    kwargs: Kwargs | undefined,
+    extract: FromPyObject<T>,
+  ): Promise<T>;
+  callAsync<T>(
+    args?: readonly unknown[],
+    kwargs?: Kwargs,
+    extract?: FromPyObject<T>,
+  ): Promise<T | Py<PyAny>> {
+    return callAsyncOn(this, args, kwargs, extract);
   }
 
   /** `self()`. */

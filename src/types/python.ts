@@ -34,7 +34,15 @@ import {
   type PythonVersion,
   runtime,
 } from "../core/runtime.ts";
-import { PyAny, wrap, wrapBorrowed } from "./any.ts";
+import {
+  type FromPyObject,
+  type Kwargs,
+  PyAny,
+  wrap,
+  wrapBorrowed,
+} from "./any.ts";
+import { callAsyncStatic, execAsync, type GilHost } from "./async.ts";
+import type { Py } from "./py.ts";
 import type { PyDict } from "./dict.ts";
 import { KEY, type TokenState } from "./internal.ts";
 import { PyModule } from "./module.ts";
@@ -89,6 +97,115 @@ export abstract class PythonBase {
   /** Path of the loaded `libpython` (initializes CPython if needed). */
   static get libraryPath(): string {
     return loadedRuntime().path;
+  }
+
+  // --- off the JS thread ----------------------------------------------------------
+
+  /**
+   * Execute statements on another OS thread (`exec(code, globals, locals)`),
+   * while the JS event loop keeps running; the counterpart of `py.run`, and
+   * of Pyodide's `runPythonAsync` (which runs on the JS thread). The code is
+   * compiled at once (a `SyntaxError` rejects before anything runs).
+   * `globals` (a `PyDict` or `Py<PyDict>`) defaults to `__main__`'s dict.
+   * Callable inside or outside `Python.withGil`; never throws: every error
+   * rejects the Promise, a Python exception with its typed `PyErr`.
+   *
+   * @example
+   * ```ts ignore
+   * import { Extract, Python } from "@pyembed/pyembed";
+   * await Python.runAsync("import time; time.sleep(0.1); answer = 42");
+   * console.log(Python.withGil((py) => py.eval("answer").extract(Extract.int)));
+   * ```
+   */
+  static runAsync(
+    this: GilHost,
+    code: string,
+    globals?: PyDict | Py<PyDict>,
+    locals?: PyDict | Py<PyDict>,
+  ): Promise<void> {
+    return execAsync(
+      this,
+      "run",
+      code,
+      globals,
+      locals,
+      undefined,
+    ) as Promise<void>;
+  }
+
+  /**
+   * Evaluate one expression on another OS thread; the counterpart of
+   * `py.eval`. Resolves with a `Py<PyAny>` (dispose it), or with the JS value
+   * `extract` gives.
+   *
+   * @example
+   * ```ts ignore
+   * import { Extract, Python } from "@pyembed/pyembed";
+   * const n = await Python.evalAsync("sum(range(10**7))", undefined, undefined, Extract.int);
+   * using p = await Python.evalAsync("[1, 2]");
+   * ```
+   */
+  static evalAsync(
+    this: GilHost,
+    code: string,
+    globals?: PyDict | Py<PyDict>,
+    locals?: PyDict | Py<PyDict>,
+  ): Promise<Py<PyAny>>;
+  /** Evaluate one expression on another OS thread, extracting the result. */
+  static evalAsync<T>(
+    this: GilHost,
+    code: string,
+    globals: PyDict | Py<PyDict> | undefined,
+    locals: PyDict | Py<PyDict> | undefined,
+    extract: FromPyObject<T>,
+  ): Promise<T>;
+  static evalAsync<T>(
+    this: GilHost,
+    code: string,
+    globals?: PyDict | Py<PyDict>,
+    locals?: PyDict | Py<PyDict>,
+    extract?: FromPyObject<T>,
+  ): Promise<T | Py<PyAny>> {
+    return execAsync(this, "eval", code, globals, locals, extract) as Promise<
+      T | Py<PyAny>
+    >;
+  }
+
+  /**
+   * `fn(*args, **kwargs)` on another OS thread, for a `fn` held as a `Py`
+   * outside any scope (or a tier object inside one): `obj.callAsync` for
+   * references that outlive scopes.
+   *
+   * @example
+   * ```ts ignore
+   * import { Extract, Py, Python } from "@pyembed/pyembed";
+   * const f = Python.withGil((py) => Py.from(py.eval("lambda x: x * 2")));
+   * console.log(await Python.callAsync(f, [21], undefined, Extract.int)); // 42
+   * f[Symbol.dispose]();
+   * ```
+   */
+  static callAsync(
+    this: GilHost,
+    fn: PyAny | Py,
+    args?: readonly unknown[],
+    kwargs?: Kwargs,
+  ): Promise<Py<PyAny>>;
+  /** `fn(*args, **kwargs)` on another OS thread, extracting the result. */
+  static callAsync<T>(
+    this: GilHost,
+    fn: PyAny | Py,
+    args: readonly unknown[] | undefined,
+    kwargs: Kwargs | undefined,
+    extract: FromPyObject<T>,
+  ): Promise<T>;
+  static callAsync<T>(
+    this: GilHost,
+    fn: PyAny | Py,
+    args?: readonly unknown[],
+    kwargs?: Kwargs,
+    extract?: FromPyObject<T>,
+  ): Promise<T | Py<PyAny>> {
+    return callAsyncStatic(this, fn, args, kwargs, extract);
   }
 
   /** @ignore Internal: tokens come from `Python.withGil`. */
