@@ -6,6 +6,7 @@
  */
 
 import { type ALL_SYMBOLS, debug, loadLibrary } from "../ffi/library.ts";
+import { THREADS_SOURCE } from "./threads_py.ts";
 
 /** The raw symbol table type. */
 export type Sym = Deno.DynamicLibrary<typeof ALL_SYMBOLS>["symbols"];
@@ -271,7 +272,7 @@ function initializeLocked(loaded: LoadedLibrary): Runtime {
       up = true;
     }
     holdsGil = true;
-    if (!alreadyUp) setUpHost(sym, loaded.executable);
+    if (!alreadyUp) setUpHost(sym, loaded);
     const owner = claimOwnership(loaded);
     if (owner !== null) {
       refused = true;
@@ -386,11 +387,14 @@ const CLAIM_CODE = [
   "        class EndedTypeScriptFunction(types.ModuleType):",
   "            def __str__(self):",
   "                raise RuntimeError(message)",
+  "        t = sys.modules.get('_pyembed_threads')",
+  "        if t is not None:",
+  "            t.reset()  # before disabling: no thread may switch the old functions back",
   "        bf = type(len)",
   "        for f in gc.get_objects():",
   "            if type(f) is bf:",
   "                m = f.__self__",
-  "                if type(m) is types.ModuleType and '__pyembed_function_id__' in m.__dict__:",
+  "                if isinstance(m, types.ModuleType) and '__pyembed_function_id__' in m.__dict__:",
   "                    m.__class__ = EndedTypeScriptFunction",
   "                    ended.append(id(f))",
   "    sys._pyembed_owner = (token, kind)",
@@ -441,14 +445,33 @@ const SIGXFSZ = 25; // Linux (x86-64, arm64) and macOS
  *   and execs at once, so it keeps working; a C extension calling `fork()`
  *   itself is not covered.
  */
-function setUpHost(sym: Sym, executable: string | null): void {
+function setUpHost(sym: Sym, loaded: LoadedLibrary): void {
   sym.PyOS_setsig(SIGXFSZ, Deno.UnsafePointer.create(1n)); // SIG_IGN
   const ns = runInNamespace(sym, HOST_CODE, {
-    exe: executable ?? "",
+    exe: loaded.executable ?? "",
     fork_message: FORK_MESSAGE,
   });
   sym.Py_DecRef(ns);
+  installThreads(sym);
 }
+
+/**
+ * Install `_pyembed_threads` (see `threads_py.ts`) before any user code:
+ * from here on every thread started through `_thread` is counted, so
+ * TypeScript functions are in threaded mode whenever such a thread runs.
+ */
+function installThreads(sym: Sym): void {
+  sym.Py_DecRef(runInNamespace(sym, THREADS_INSTALL, { src: THREADS_SOURCE }));
+}
+
+const THREADS_INSTALL = [
+  "import sys, types",
+  "if '_pyembed_threads' not in sys.modules:",
+  "    m = types.ModuleType('_pyembed_threads')",
+  "    exec(compile(src, '<pyembed threads>', 'exec'), m.__dict__)",
+  "    sys.modules['_pyembed_threads'] = m",
+  "",
+].join("\n");
 
 const HOST_CODE = [
   "import sys",

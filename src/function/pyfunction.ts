@@ -26,6 +26,13 @@ import { PyTypeError } from "../core/exceptions.ts";
 import { isThenable, type Tier, withCallbackScope } from "../core/gil.ts";
 import { loadedRuntime, type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
+import {
+  bindFunction,
+  functionSelfClass,
+  prepareThreads,
+  registerDef,
+  unregisterDef,
+} from "../core/threads.ts";
 import { PyAny, wrap, wrapBorrowed } from "../types/any.ts";
 import { PyCFunction } from "../types/cfunction.ts";
 import { PyDict } from "../types/dict.ts";
@@ -57,6 +64,7 @@ interface Entry {
   tokenClass: new (key: symbol, scope: unknown, tier: unknown) => PythonBase;
   tier: Tier;
   def: Ptr;
+  innerDef: Ptr;
   name: Ptr;
   doc: Ptr;
   /**
@@ -280,6 +288,7 @@ function getTrampoline(): NonNullable<typeof trampoline> {
     // Never keeps the process alive by itself.
     trampoline.unref();
   }
+  prepareThreads(trampoline.pointer);
   prepareForeignThreadError();
   if (recursionErrorType === null) {
     const t = runtime().sym.PyDict_GetItemWithError(
@@ -307,17 +316,25 @@ function sweep(): void {
     if (e === undefined || e.weak === null) continue;
     const target = r.sym.PyWeakref_GetObject(e.weak);
     if (target !== null && !Deno.UnsafePointer.equals(target, r.none)) continue;
-    r.sym.Py_DecRef(e.weak);
-    for (const d of e.defaults) if (d !== null) r.sym.Py_DecRef(d);
-    r.sym.free(e.def);
-    r.sym.free(e.name);
-    r.sym.free(e.doc);
-    r.sym.Py_DecRef(e.nameIndex);
-    table[id] = undefined;
-    freeIds.push(id);
-    live--;
+    releaseEntry(id, e);
   }
   createdSinceSweep = 0;
+}
+
+/** Free entry `id` (its function objects are gone, or were never made). */
+function releaseEntry(id: number, e: Entry): void {
+  const sym = runtime().sym;
+  if (e.weak !== null) sym.Py_DecRef(e.weak);
+  for (const d of e.defaults) if (d !== null) sym.Py_DecRef(d);
+  unregisterDef(e.def);
+  sym.free(e.def);
+  sym.free(e.innerDef);
+  sym.free(e.name);
+  sym.free(e.doc);
+  sym.Py_DecRef(e.nameIndex);
+  table[id] = undefined;
+  freeIds.push(id);
+  live--;
 }
 
 /**
@@ -408,17 +425,9 @@ function functionPtr<P extends PythonBase>(
   const enc = new TextEncoder();
   const name = cAlloc(enc.encode(sig.name));
   const doc = cAlloc(enc.encode(`${signature.trim()}\n--\n\n`));
-  const def = sym.calloc(1n, 32n)!;
-  const buf = new DataView(new ArrayBuffer(32));
-  buf.setBigUint64(0, BigInt(Deno.UnsafePointer.value(name)), true);
-  buf.setBigUint64(
-    8,
-    BigInt(Deno.UnsafePointer.value(getTrampoline().pointer)),
-    true,
-  );
-  buf.setInt32(16, METH_FASTCALL_KEYWORDS, true);
-  buf.setBigUint64(24, BigInt(Deno.UnsafePointer.value(doc)), true);
-  sym.memcpyTo(def, new Uint8Array(buf.buffer), ssize(32));
+  const fast = getTrampoline().pointer;
+  const def = methodDef(name, doc, fast); // exposed: ml_meth follows the thread mode
+  const innerDef = methodDef(name, doc, fast); // JS-thread entry in threaded mode
 
   const paramNames = sig.parameters.map((p) => p.name);
   const nameIndex = sym.PyDict_New()!;
@@ -438,6 +447,7 @@ function functionPtr<P extends PythonBase>(
     tokenClass: py.constructor as Entry["tokenClass"],
     tier: state.tier,
     def,
+    innerDef,
     name,
     doc,
     nameIndex,
@@ -445,22 +455,78 @@ function functionPtr<P extends PythonBase>(
   };
   table[id] = entry;
   live++;
-  const self = sym.PyModule_NewObject(strCache(sig.name))!;
-  const idObj = sym.PyLong_FromDouble(id)!;
-  sym.PyDict_SetItem(sym.PyModule_GetDict(self)!, strCache(ID_ATTR), idObj);
-  sym.Py_DecRef(idObj);
-  const fn = sym.PyCFunction_NewEx(def, self, null);
-  sym.Py_DecRef(self);
-  if (fn === null) {
-    entry.weak = null;
-    throw fetchError();
+  try {
+    return makeFunctionObject(entry, id, sig.name);
+  } catch (e) {
+    // Once the weak reference exists, the entry is swept when self is gone.
+    if (entry.weak === null) releaseEntry(id, entry);
+    throw e;
   }
-  entry.weak = sym.PyWeakref_NewRef(fn, null);
-  if (entry.weak === null) {
-    sym.Py_DecRef(fn);
-    throw fetchError();
+}
+
+/**
+ * The exposed function object for table entry `id` (a new reference): its
+ * `self` is a `TypeScriptFunction` module holding the id and the per-thread
+ * dispatch (see `src/core/threads.ts`); the inner function it dispatches to
+ * on the JS thread in threaded mode has a plain module holding the id as
+ * its own `self`, so there is no reference cycle: dropping the function
+ * frees everything at once. The exposed `def` is registered so that its
+ * `ml_meth` follows the thread mode. The entry holds a weak reference to
+ * the exposed function.
+ */
+function makeFunctionObject(entry: Entry, id: number, name: string): Ptr {
+  const sym = runtime().sym;
+  const cls = functionSelfClass();
+  const args = sym.PyTuple_New(ssize(1))!;
+  sym.PyTuple_SetItem(args, ssize(0), strToPy(name));
+  const self = sym.PyObject_CallObject(cls, args);
+  sym.Py_DecRef(args);
+  sym.Py_DecRef(cls);
+  if (self === null) throw fetchError();
+  const innerSelf = sym.PyModule_NewObject(strCache(name));
+  try {
+    if (innerSelf === null) throw fetchError();
+    const idObj = sym.PyLong_FromDouble(id)!;
+    sym.PyDict_SetItem(sym.PyModule_GetDict(self)!, strCache(ID_ATTR), idObj);
+    sym.PyDict_SetItem(
+      sym.PyModule_GetDict(innerSelf)!,
+      strCache(ID_ATTR),
+      idObj,
+    );
+    sym.Py_DecRef(idObj);
+    const inner = sym.PyCFunction_NewEx(entry.innerDef, innerSelf, null);
+    if (inner === null) throw fetchError();
+    try {
+      bindFunction(self, inner);
+    } finally {
+      sym.Py_DecRef(inner);
+    }
+    const fn = sym.PyCFunction_NewEx(entry.def, self, null);
+    if (fn === null) throw fetchError();
+    entry.weak = sym.PyWeakref_NewRef(fn, null);
+    if (entry.weak === null) {
+      sym.Py_DecRef(fn);
+      throw fetchError();
+    }
+    registerDef(entry.def);
+    return fn;
+  } finally {
+    sym.Py_DecRef(self);
+    if (innerSelf !== null) sym.Py_DecRef(innerSelf);
   }
-  return fn;
+}
+
+/** A calloc'ed `PyMethodDef` {name, meth, METH_FASTCALL | METH_KEYWORDS, doc}. */
+function methodDef(name: Ptr, doc: Ptr, meth: Ptr): Ptr {
+  const sym = runtime().sym;
+  const def = sym.calloc(1n, 32n)!;
+  const buf = new DataView(new ArrayBuffer(32));
+  buf.setBigUint64(0, BigInt(Deno.UnsafePointer.value(name)), true);
+  buf.setBigUint64(8, BigInt(Deno.UnsafePointer.value(meth)), true);
+  buf.setInt32(16, METH_FASTCALL_KEYWORDS, true);
+  buf.setBigUint64(24, BigInt(Deno.UnsafePointer.value(doc)), true);
+  sym.memcpyTo(def, new Uint8Array(buf.buffer), ssize(32));
+  return def;
 }
 
 /** A tier object's JS value when it has one, else the object itself. */

@@ -40,6 +40,7 @@ export { Py } from "./py.ts";
 export { PythonBase } from "./python.ts";
 export { Extract } from "./extract.ts";
 export { toPyObject } from "../core/convert.ts";
+export { setThreadCallTimeout } from "../core/threads.ts";
 export { PyErr } from "../core/err.ts";
 export * from "../core/exceptions.ts";
 export type { InitializeOptions, PythonVersion } from "../core/runtime.ts";

@@ -1,0 +1,300 @@
+/**
+ * The Python half of calls from Python threads other than the JS thread
+ * (see `threads.ts`): the module `_pyembed_threads`, installed once per
+ * process when pyembed initializes CPython. Internal.
+ *
+ * How a TypeScript function object is built (by `src/function/pyfunction.ts`):
+ * its `self` is a `TypeScriptFunction` module (so Python shows
+ * `<built-in function name>`), and two `PyCFunction`s share it:
+ * - the exposed one, whose `PyMethodDef.ml_meth` this module switches: Deno's
+ *   trampoline while no other Python thread can run ("direct mode", today's
+ *   fast path, no cost), or CPython's own `PyObject_Vectorcall` (3.9+) /
+ *   `_PyObject_MakeTpCall` (3.8) while one can ("threaded mode"). In threaded
+ *   mode the call reaches `TypeScriptFunction.__call__`, all C: a property
+ *   whose getter is `operator.attrgetter('_pyembed_impl.impl')`, where
+ *   `_pyembed_impl` is a `_thread._local`: on the JS thread `impl` is the
+ *   inner function, on any other thread a closure calling `_foreign`;
+ * - the inner one, always Deno's trampoline, called only on the JS thread.
+ *
+ * `_foreign` never waits for the JS thread while holding the GIL: it queues
+ * the call, wakes the pump thread, and waits on a lock (GIL released) for at
+ * most `timeout` seconds. The pump thread calls the JS drain callback through
+ * a `ctypes.CFUNCTYPE` pointer (ctypes releases the GIL around a foreign
+ * call); Deno runs that callback on the JS thread once its event loop is
+ * free, and `drain` runs the queued calls there, with the GIL, through the
+ * inner function.
+ *
+ * Threaded mode lasts while `_count > 0`: a thread started through `_thread`
+ * (hence `threading`, `concurrent.futures`) counts from just before it starts
+ * until its function returns; async jobs count while they run (`enter` /
+ * `leave`, called by the JS side).
+ *
+ * @module
+ */
+
+/** The module's source. */
+export const THREADS_SOURCE: string = String.raw`
+import sys, _thread, types, operator, collections
+
+_gi = _thread.get_ident
+_lock = _thread.allocate_lock()
+js_ident = None        # the JS thread's ident, set by the JS side
+fast_ptr = 0           # Deno's trampoline, set by the JS side
+drain_ptr = 0          # the JS drain callback, set by the JS side
+timeout = 10.0         # seconds a foreign call waits for the JS thread (< 0: forever)
+closed = False         # the owning isolate ended
+generation = 0         # bumped when another isolate takes CPython over
+_defs = set()          # addresses of the exposed PyMethodDefs
+_count = 0             # threads / async jobs that may run Python off the JS thread
+_ctypes = None
+slow_ptr = 0           # CPython's forwarder, found with ctypes when first needed
+_pending = collections.deque()
+_wake = _thread.allocate_lock()
+_wake.acquire()        # locked: no work signalled
+_pump_generation = -1
+
+busy_message = None    # set by the JS side (formatted with name, seconds)
+ended_message = None   # set by the JS side
+
+
+def _load_ctypes():
+    global _ctypes, slow_ptr
+    if _ctypes is None:
+        import ctypes
+        # PyObject_Vectorcall (3.9+) / _PyObject_MakeTpCall (3.8) have the
+        # METH_FASTCALL | METH_KEYWORDS signature: (callable, args, nargs, kwnames).
+        name = 'PyObject_Vectorcall' if sys.version_info >= (3, 9) else '_PyObject_MakeTpCall'
+        slow_ptr = ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value
+        _ctypes = ctypes
+
+
+def _write(ptr, addrs):
+    if not addrs:
+        return
+    _load_ctypes()
+    for a in addrs:
+        _ctypes.c_void_p.from_address(a + 8).value = ptr
+
+
+def _slow():
+    _load_ctypes()
+    return slow_ptr
+
+
+def _mode_ptr():
+    return _slow() if (_count > 0 or closed or not fast_ptr) else fast_ptr
+
+
+def register(addr):
+    with _lock:
+        _defs.add(addr)
+        p = _mode_ptr()
+        if p != fast_ptr:
+            _write(p, (addr,))
+
+
+def unregister(addr):
+    with _lock:
+        _defs.discard(addr)
+
+
+def enter():
+    global _count
+    with _lock:
+        _count += 1
+        if _count == 1 and _defs:
+            _write(_slow(), _defs)
+
+
+def leave():
+    global _count
+    with _lock:
+        _count -= 1
+        if _count == 0 and not closed and fast_ptr:
+            _write(fast_ptr, _defs)
+
+
+def threaded():
+    return _count > 0
+
+
+def own(fast, drain, busy, ended):
+    """Called on the JS thread by the isolate that owns CPython."""
+    global js_ident, fast_ptr, drain_ptr, busy_message, ended_message
+    with _lock:
+        js_ident = _gi()
+        fast_ptr = fast
+        drain_ptr = drain
+        busy_message = busy
+        ended_message = ended
+
+
+def _wrap_start(orig):
+    def start(function, *args, **kwargs):
+        enter()
+        def run(*a, **k):
+            try:
+                return function(*a, **k)
+            finally:
+                leave()
+        try:
+            return orig(run, *args, **kwargs)
+        except BaseException:
+            leave()
+            raise
+    start.__name__ = getattr(orig, '__name__', 'start_new_thread')
+    start.__doc__ = getattr(orig, '__doc__', None)
+    start.__wrapped__ = orig
+    return start
+
+
+_start_uncounted = _thread.start_new_thread
+for _name in ('start_new_thread', 'start_new', 'start_joinable_thread'):
+    _f = getattr(_thread, _name, None)
+    if _f is not None:
+        setattr(_thread, _name, _wrap_start(_f))
+_threading = sys.modules.get('threading')
+if _threading is not None:
+    for _name in ('_start_new_thread', '_start_joinable_thread'):
+        _f = getattr(_threading, _name, None)
+        if _f is not None and not hasattr(_f, '__wrapped__'):
+            setattr(_threading, _name, _wrap_start(_f))
+del _name, _f, _threading
+
+
+class _Impl(_thread._local):
+    def __init__(self, inner):
+        if _gi() == js_ident:
+            self.impl = inner
+        else:
+            def impl(*args, **kwargs):
+                return _foreign(inner, args, kwargs)
+            self.impl = impl
+
+
+class TypeScriptFunction(types.ModuleType):
+    """The self of a TypeScript function: holds its table id."""
+    __call__ = property(operator.attrgetter('_pyembed_impl.impl'))
+
+
+def bind(module, inner):
+    module._pyembed_impl = _Impl(inner)
+
+
+class _Request:
+    __slots__ = ('inner', 'args', 'kwargs', 'done', 'started', 'cancelled', 'result', 'exc')
+
+
+def _signal():
+    try:
+        _wake.release()
+    except RuntimeError:
+        pass  # already signalled
+
+
+def _pump(gen, call):
+    while True:
+        _wake.acquire()
+        if gen != generation or closed:
+            _signal()  # pass the signal on to the current pump, if any
+            return
+        call()
+
+
+def _start_pump():
+    global _pump_generation
+    if _pump_generation == generation:
+        return
+    _load_ctypes()
+    call = _ctypes.CFUNCTYPE(None)(drain_ptr)
+    _start_uncounted(_pump, (generation, call))
+    _pump_generation = generation
+
+
+def _foreign(inner, args, kwargs):
+    if closed or not drain_ptr:
+        raise RuntimeError(ended_message)
+    req = _Request()
+    req.inner = inner
+    req.args = args
+    req.kwargs = kwargs
+    req.started = False
+    req.cancelled = False
+    req.result = None
+    req.exc = None
+    req.done = _thread.allocate_lock()
+    req.done.acquire()
+    with _lock:
+        _pending.append(req)
+        _start_pump()
+    _signal()
+    t = timeout
+    if t < 0:
+        req.done.acquire()
+    elif not req.done.acquire(True, t):
+        with _lock:
+            if not req.started:
+                req.cancelled = True
+                try:
+                    _pending.remove(req)
+                except ValueError:
+                    pass
+                raise RuntimeError(busy_message.format(name=inner.__name__, seconds=t))
+        req.done.acquire()
+    exc = req.exc
+    if exc is not None:
+        req.exc = None
+        try:
+            raise exc
+        finally:
+            exc = None
+    return req.result
+
+
+def drain():
+    while True:
+        with _lock:
+            if not _pending:
+                return
+            req = _pending.popleft()
+            if req.cancelled:
+                continue
+            req.started = True
+        try:
+            req.result = req.inner(*req.args, **req.kwargs)
+        except BaseException as e:
+            req.exc = e
+        finally:
+            req.done.release()
+
+
+def _fail_pending():
+    while _pending:
+        req = _pending.popleft()
+        req.exc = RuntimeError(ended_message)
+        req.started = True
+        req.done.release()
+
+
+def close():
+    global closed
+    with _lock:
+        closed = True
+        if _defs:
+            _write(_slow(), _defs)
+        _fail_pending()
+    _signal()
+
+
+def reset():
+    global closed, generation, js_ident, fast_ptr, drain_ptr
+    with _lock:
+        _defs.clear()
+        _fail_pending()
+        generation += 1
+        closed = False
+        js_ident = None
+        fast_ptr = 0
+        drain_ptr = 0
+    _signal()
+`;
