@@ -356,13 +356,15 @@ Deno.test({
   },
 });
 
-// Known gap, not fixed by initialization: a Python thread still running when
-// its owning Worker is terminated, that then calls a TypeScript function the
-// Worker made, enters the freed trampoline (SIGSEGV/SIGABRT, measured 4/4 on
-// 3.11 and 3.13). Initialization cannot see a Worker end (Workers get no
-// unload event); the fix belongs in src/function/pyfunction.ts (refuse a
-// call from any thread but the JS thread in Python, before the trampoline is
-// entered). Un-ignore when that lands.
+// Known gap: a Python thread still running when its owning Worker is
+// terminated, that then calls a TypeScript function the Worker made, still
+// crashes the process (SIGSEGV/SIGABRT, measured 4/4 on 3.11 and 3.13). Since
+// src/core/threads.ts, such a call no longer enters the trampoline while
+// holding the GIL: it is queued, and the pump thread calls the Worker's drain
+// callback, which is gone with the Worker. A Worker gets no unload event, so
+// nothing marks its functions ended before a thread calls them (an owner
+// that is not a Worker does: after its unload the call raises RuntimeError,
+// tested in tests/threads_test.ts). Un-ignore when a Worker's end can be seen.
 Deno.test({
   name:
     "init: a Python thread calling a TypeScript function after its Worker was terminated gets RuntimeError, no crash (known gap)",
