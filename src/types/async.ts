@@ -50,13 +50,10 @@ import {
   runtime,
 } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
+import { enterForeignWork, leaveForeignWork } from "../core/threads.ts";
 import { type FromPyObject, type Kwargs, ptrOf, PyAny, wrap } from "./any.ts";
 import { type Py, pyFromOwned } from "./py.ts";
 import type { PythonBase } from "./python.ts";
-
-// TODO(threads.ts): replaced by the import from "../core/threads.ts".
-function enterForeignWork(): void {}
-function leaveForeignWork(): void {}
 
 /**
  * What a `Python` class offers the async forms: its own `withGil`, so the
