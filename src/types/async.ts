@@ -121,9 +121,10 @@ function getMachine(): Machine {
   if (ns === null) throw fetchError();
   try {
     const key = sym.PyUnicode_InternFromString(cstr("__builtins__"));
-    if (key === null || sym.PyDict_SetItem(ns, key, r.builtins) !== 0) {
-      throw fetchError();
-    }
+    if (key === null) throw fetchError();
+    const rc = sym.PyDict_SetItem(ns, key, r.builtins);
+    sym.Py_DecRef(key);
+    if (rc !== 0) throw fetchError();
     const co = compileSource(ASYNC_SOURCE, "<pyembed-async>", FILE_INPUT);
     const res = sym.PyEval_EvalCode(co, ns, ns);
     sym.Py_DecRef(co);
@@ -135,7 +136,9 @@ function getMachine(): Machine {
   }
   const item = (name: string): Ptr => {
     const k = sym.PyUnicode_InternFromString(cstr(name))!;
-    return sym.PyDict_GetItemWithError(ns, k)!; // borrowed: ns lives forever
+    const v = sym.PyDict_GetItemWithError(ns, k)!; // borrowed: ns lives forever
+    sym.Py_DecRef(k);
+    return v;
   };
   const address = BigInt(sym.PyLong_AsDouble(item("address")));
   const entry = new Deno.UnsafeFnPointer(
@@ -268,17 +271,25 @@ function outcome<T>(
 ): Promise<T> {
   const complete = (status: number | null, failure?: unknown): T =>
     host.withGil((py) => {
-      let result: Ptr;
+      let result: Ptr | null = null;
+      let error: { e: unknown } | null = null;
       try {
         if (status === null) {
           dropJob(m, id);
           throw failure;
         }
         result = takeOutcome(m, id, status);
-      } finally {
-        leaveForeignWork();
+      } catch (e) {
+        error = { e };
       }
-      return finish(py, result);
+      try {
+        leaveForeignWork();
+      } catch (e) {
+        if (result !== null) runtime().sym.Py_DecRef(result);
+        throw e;
+      }
+      if (error !== null) throw error.e;
+      return finish(py, result!);
     });
   return running.then(
     (status) => complete(status),
