@@ -57,19 +57,27 @@ busy_message = None    # set by the JS side (formatted with name, seconds)
 ended_message = None   # set by the JS side
 
 
+# CPython's exported forwarder with the METH_FASTCALL | METH_KEYWORDS
+# signature (callable, args, nargs, kwnames): _PyObject_MakeTpCall on 3.8,
+# PyObject_Vectorcall from 3.11. 3.9 and 3.10 export neither in that shape
+# (PyObject_Vectorcall is static inline there, _PyObject_MakeTpCall takes a
+# thread state first): no threaded mode on them.
+_forwarder = ('_PyObject_MakeTpCall' if sys.version_info < (3, 9)
+              else None if sys.version_info < (3, 11) else 'PyObject_Vectorcall')
+supported = _forwarder is not None
+
+
 def _load_ctypes():
     global _ctypes, slow_ptr
     if _ctypes is None:
         import ctypes
-        # PyObject_Vectorcall (3.9+) / _PyObject_MakeTpCall (3.8) have the
-        # METH_FASTCALL | METH_KEYWORDS signature: (callable, args, nargs, kwnames).
-        name = 'PyObject_Vectorcall' if sys.version_info >= (3, 9) else '_PyObject_MakeTpCall'
-        slow_ptr = ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value
+        if _forwarder is not None:
+            slow_ptr = ctypes.cast(getattr(ctypes.pythonapi, _forwarder), ctypes.c_void_p).value
         _ctypes = ctypes
 
 
 def _write(ptr, addrs):
-    if not addrs:
+    if not addrs or not supported:
         return
     _load_ctypes()
     for a in addrs:
@@ -82,6 +90,8 @@ def _slow():
 
 
 def _mode_ptr():
+    if not supported:
+        return fast_ptr
     return _slow() if (_count > 0 or closed or not fast_ptr) else fast_ptr
 
 
@@ -115,7 +125,7 @@ def leave():
 
 
 def threaded():
-    return _count > 0
+    return supported and _count > 0
 
 
 def own(fast, drain, busy, ended):
