@@ -22,7 +22,6 @@ import {
   runtime,
   setGilHeld,
 } from "./runtime.ts";
-import { sigintCheck, sigintEnter, sigintLeave } from "./signals.ts";
 
 export { gilHeld, noGilError };
 
@@ -217,19 +216,9 @@ export function withGilScope<R>(
   if (gilHeld && current !== null) return checkSync(f(current));
   const r: Runtime = loadedRuntime();
   const gstate = r.sym.PyGILState_Ensure();
-  const sigint = sigintEnter(r); // Ctrl-C inside Python: see signals.ts
   try {
-    return inScope(
-      (scope) => {
-        const v = checkSync(f(scope));
-        if (sigint && tier !== null) sigintCheck(r);
-        return v;
-      },
-      tier,
-      true,
-    );
+    return inScope((scope) => checkSync(f(scope)), tier, true);
   } finally {
-    if (sigint) sigintLeave(r);
     if (deferred.length > 0 && regions.length === 0) {
       setGilHeld(true);
       try {
