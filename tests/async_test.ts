@@ -1,12 +1,17 @@
 // Python calls off the JS thread (issue 11, item 3): callAsync, runAsync,
-// evalAsync. The behavioural cases (tests/fixtures/async_cases.ts) run here,
-// in-process on the selected CPython, for both tiers, each under a timeout;
-// the same cases run in a child process for every CPython of the 3.8-3.13
-// matrix, and the exit and unhandled-rejection behaviours run in child
-// processes (tests/fixtures/async_child.ts), since they end the process.
+// evalAsync. The behavioural cases (tests/fixtures/async_cases.ts) that only
+// await jobs run here, in-process on the selected CPython, for both tiers,
+// each under a timeout. Every case, including those where Python threads
+// call TypeScript functions (which could hang the process if threaded mode
+// regressed), runs in a child process with a timeout
+// (tests/fixtures/async_child.ts), on the selected CPython: CI's version
+// matrix runs this file once per CPython 3.8-3.13. The exit and
+// unhandled-rejection behaviours run in child processes too, since they end
+// the process.
 
 import assert from "node:assert/strict";
-import { CASES, threadedMode, TIERS } from "./fixtures/async_cases.ts";
+import { CASES, TIERS } from "./fixtures/async_cases.ts";
+import { type ChildOutput, runDeno } from "./fixtures/child.ts";
 
 /** `p`, or a failure after `ms` (a hung job fails the test instead of stalling it). */
 async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -24,14 +29,11 @@ async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   }
 }
 
-/** CPython 3.9 and 3.10 have no threaded mode (README, "Threads"). */
-const threaded = threadedMode(TIERS[0]);
-
 for (const tier of TIERS) {
   for (const c of CASES) {
+    if (c.threaded === true || c.childOnly === true) continue; // child only (below)
     Deno.test({
       name: `async (${tier.name}): ${c.name}`,
-      ignore: c.threaded === true && !threaded,
       fn: () => within(c.fn(tier), 60_000, c.name),
     });
   }
@@ -41,107 +43,51 @@ for (const tier of TIERS) {
 
 const CHILD = new URL("./fixtures/async_child.ts", import.meta.url).pathname;
 const FLAGS = ["--allow-ffi", "--allow-env", "--allow-read", "--allow-run"];
-const decoder = new TextDecoder();
-
-interface Out {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
 
 /** Run the child with `args`, killed after `timeoutMs` (a failure, not a stall). */
 async function child(
   args: string[],
   env: Record<string, string> = {},
   timeoutMs = 120_000,
-): Promise<Out> {
-  const t0 = performance.now();
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--v8-flags=--expose-gc", ...FLAGS, CHILD, ...args],
-    env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let killed = false;
-  const timer = setTimeout(() => {
-    killed = true;
-    try {
-      proc.kill("SIGKILL");
-    } catch { /* already ended */ }
-  }, timeoutMs);
-  try {
-    const out = await proc.output();
-    const res = {
-      code: out.code,
-      stdout: decoder.decode(out.stdout),
-      stderr: decoder.decode(out.stderr),
-      ms: performance.now() - t0,
-    };
-    assert.ok(
-      !killed,
-      `timed out after ${timeoutMs} ms: ${JSON.stringify(res)}`,
-    );
-    return res;
-  } finally {
-    clearTimeout(timer);
-  }
+): Promise<ChildOutput> {
+  const res = await runDeno(
+    ["run", "--v8-flags=--expose-gc", ...FLAGS, CHILD, ...args],
+    { env, timeoutMs },
+  );
+  assert.ok(
+    !res.timedOut,
+    `timed out after ${timeoutMs} ms: ${JSON.stringify(res)}`,
+  );
+  return res;
 }
 
-/** The pyenv CPython 3.8-3.13 shared libraries, as [minor, path]. */
-function matrix(): [number, string][] {
-  const root = Deno.env.get("PYENV_ROOT") ?? `${Deno.env.get("HOME")}/.pyenv`;
-  const found: [number, string][] = [];
-  try {
-    for (const e of Deno.readDirSync(`${root}/versions`)) {
-      const m = /^3\.(\d+)\.\d+$/.exec(e.name);
-      if (!m || Number(m[1]) < 8 || Number(m[1]) > 13) continue;
-      const lib = `${root}/versions/${e.name}/lib/libpython3.${m[1]}.so`;
-      try {
-        Deno.statSync(lib);
-        found.push([Number(m[1]), lib]);
-      } catch { /* built without --enable-shared */ }
-    }
-  } catch { /* no pyenv */ }
-  return found.sort((a, b) => a[0] - b[0]);
-}
-
-const versions = matrix();
-
-for (const [minor, lib] of versions) {
-  Deno.test({
-    name:
-      `async: every case, both tiers, on CPython 3.${minor} (child process)`,
-    async fn() {
-      const o = await child(["cases"], { PYTHON_LIBRARY: lib });
-      const lines = o.stdout.trim().split("\n").filter((l) => l.startsWith("{"))
-        .map((l) => JSON.parse(l));
-      const failed = lines.filter((l) => l.ok === false);
-      const skipped = lines.filter((l) => l.ok === "skipped");
-      // Only the cases that need threaded mode, and only on 3.9 and 3.10.
-      assert.deepEqual(
-        skipped.map((l) => l.name),
-        minor === 9 || minor === 10
-          ? [...TIERS].flatMap(() =>
-            CASES.filter((c) => c.threaded).map((c) => c.name)
-          )
-          : [],
-      );
-      assert.deepEqual(
-        failed.map((l) => `${l.tier}: ${l.name}\n${l.error}`),
-        [],
-        o.stderr,
-      );
-      assert.equal(
-        lines.filter((l) => l.ok === true).length + skipped.length,
-        2 * CASES.length,
-      );
-      assert.equal(lines.at(-1).version.minor, minor);
-      assert.equal(o.code, 0, o.stderr);
-    },
-  });
-}
+Deno.test("async: every case, both tiers, in a child process (threads calling TypeScript included)", async () => {
+  const o = await child(["cases"], selectedEnv());
+  const lines = o.stdout.trim().split("\n").filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
+  const minor = lines.at(-1).version.minor;
+  const failed = lines.filter((l) => l.ok === false);
+  const skipped = lines.filter((l) => l.ok === "skipped");
+  // Only the cases that need threaded mode, and only on 3.9 and 3.10.
+  assert.deepEqual(
+    skipped.map((l) => l.name),
+    minor === 9 || minor === 10
+      ? [...TIERS].flatMap(() =>
+        CASES.filter((c) => c.threaded).map((c) => c.name)
+      )
+      : [],
+  );
+  assert.deepEqual(
+    failed.map((l) => `${l.tier}: ${l.name}\n${l.error}`),
+    [],
+    o.stderr,
+  );
+  assert.equal(
+    lines.filter((l) => l.ok === true).length + skipped.length,
+    2 * CASES.length,
+  );
+  assert.equal(o.code, 0, o.stderr);
+});
 
 /** The library this run selected (PYTHON_LIBRARY, else discovery's). */
 function selectedEnv(): Record<string, string> {

@@ -5,6 +5,11 @@
 
 import assert from "node:assert/strict";
 import { Python } from "../mod.ts";
+import {
+  type ChildOutput,
+  pyenvLibraries,
+  runCommand,
+} from "./fixtures/child.ts";
 
 const CHILD = new URL("./fixtures/host_child.ts", import.meta.url).pathname;
 const FLAGS = [
@@ -14,74 +19,29 @@ const FLAGS = [
   "--allow-write",
   "--allow-run",
 ];
-const decoder = new TextDecoder();
-
-interface Out {
-  code: number;
-  signal: Deno.Signal | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run `cmd` with `args`, killed after `timeoutMs`. */
+/** Run `cmd` with `args` (without PYTHONUNBUFFERED), killed after `timeoutMs`. */
 async function run(
   cmd: string,
   args: string[],
   env: Record<string, string> = {},
   timeoutMs = 60_000,
-): Promise<Out> {
+): Promise<ChildOutput> {
   const base = Deno.env.toObject();
   delete base.PYTHONUNBUFFERED; // the defect it hides is what is tested
-  const child = new Deno.Command(cmd, {
-    args,
+  const res = await runCommand(cmd, args, {
     env: { ...base, ...env },
     clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already ended */ }
-  }, timeoutMs);
-  try {
-    const out = await child.output();
-    const res = {
-      code: out.code,
-      signal: out.signal,
-      stdout: decoder.decode(out.stdout),
-      stderr: decoder.decode(out.stderr),
-    };
-    assert.notEqual(res.signal, "SIGKILL", `timed out: ${JSON.stringify(res)}`);
-    return res;
-  } finally {
-    clearTimeout(timer);
-  }
+    timeoutMs,
+  });
+  assert.ok(!res.timedOut, `timed out: ${JSON.stringify(res)}`);
+  return res;
 }
 
-function child(args: string[], env: Record<string, string> = {}) {
+function child(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<ChildOutput> {
   return run(Deno.execPath(), ["run", ...FLAGS, CHILD, ...args], env);
-}
-
-/** The pyenv CPython 3.8-3.13 shared libraries, as [minor, path]. */
-function matrix(): [number, string][] {
-  let root = Deno.env.get("PYENV_ROOT") ?? `${Deno.env.get("HOME")}/.pyenv`;
-  const found: [number, string][] = [];
-  try {
-    for (const e of Deno.readDirSync(`${root}/versions`)) {
-      const m = /^3\.(\d+)\.\d+$/.exec(e.name);
-      if (!m || Number(m[1]) < 8 || Number(m[1]) > 13) continue;
-      const lib = `${root}/versions/${e.name}/lib/libpython3.${m[1]}.so`;
-      try {
-        Deno.statSync(lib);
-        found.push([Number(m[1]), lib]);
-      } catch { /* built without --enable-shared */ }
-    }
-  } catch {
-    root = "";
-  }
-  return found.sort((a, b) => a[0] - b[0]);
 }
 
 /** The library this run selected (PYTHON_LIBRARY, else discovery's). */
@@ -90,7 +50,7 @@ function selectedEnv(): Record<string, string> {
   return lib ? { PYTHON_LIBRARY: lib } : {};
 }
 
-const versions = matrix();
+const versions = pyenvLibraries();
 
 Deno.test({
   name:

@@ -20,6 +20,7 @@
 // (the fake library, under $TMPDIR or /tmp).
 
 import assert from "node:assert/strict";
+import { type ChildOutput, runDeno } from "./fixtures/child.ts";
 
 const FIXTURES = new URL("./fixtures", import.meta.url).pathname;
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -91,13 +92,7 @@ const unsupportedReal = ["3.7", "3.6", "2.7"].flatMap((v) =>
   pyenv.has(v) ? [pyenv.get(v)!] : []
 );
 
-interface Run {
-  code: number;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
+type Run = ChildOutput;
 
 function baseEnv(): Record<string, string> {
   const env: Record<string, string> = {
@@ -113,35 +108,16 @@ function baseEnv(): Record<string, string> {
 }
 
 /** Run `deno <args>` in a child process; killed after the timeout. */
-async function deno(
+function deno(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<Run> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
+  return runDeno(args, {
     cwd: ROOT,
     env: { ...baseEnv(), ...env },
     clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
-  }, TIMEOUT_MS);
-  const out = await child.output();
-  clearTimeout(timer);
-  return {
-    code: out.code,
-    signal: out.signal,
-    stdout: decoder.decode(out.stdout),
-    stderr: decoder.decode(out.stderr),
-    timedOut,
-  };
+    timeoutMs: TIMEOUT_MS,
+  });
 }
 
 /** The child's last stdout line as JSON, after checking it exited cleanly. */

@@ -5,16 +5,13 @@
 // run selected (PYTHON_LIBRARY), so the version matrix covers 3.8-3.13.
 
 import assert from "node:assert/strict";
+import { type ChildOutput, runDeno } from "./fixtures/child.ts";
 
 const CHILD = new URL("./fixtures/threads_child.ts", import.meta.url).pathname;
 const FLAGS = ["--allow-ffi", "--allow-env", "--allow-read", "--allow-run"];
-const decoder = new TextDecoder();
 
-interface Out {
-  code: number;
-  signal: Deno.Signal | null;
-  stdout: string;
-  stderr: string;
+/** The child's outcome and its `RESULT` line, parsed. */
+interface Out extends ChildOutput {
   result: Record<string, unknown>;
 }
 
@@ -23,38 +20,16 @@ async function child(
   scenario: string,
   timeoutMs = 60_000,
 ): Promise<Out> {
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...FLAGS, CHILD, tier, scenario],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const timer = setTimeout(() => {
-    try {
-      proc.kill("SIGKILL");
-    } catch { /* ended */ }
-  }, timeoutMs);
-  try {
-    const o = await proc.output();
-    const stdout = decoder.decode(o.stdout);
-    const stderr = decoder.decode(o.stderr);
-    assert.notEqual(
-      o.signal,
-      "SIGKILL",
-      `${scenario}: timed out (hang)\n${stdout}\n${stderr}`,
-    );
-    const line = stdout.split("\n").find((l) => l.startsWith("RESULT "));
-    assert.ok(line, `${scenario}: no result\n${stdout}\n${stderr}`);
-    return {
-      code: o.code,
-      signal: o.signal,
-      stdout,
-      stderr,
-      result: JSON.parse(line.slice(7)),
-    };
-  } finally {
-    clearTimeout(timer);
-  }
+  const o = await runDeno(["run", ...FLAGS, CHILD, tier, scenario], {
+    timeoutMs,
+  });
+  assert.ok(
+    !o.timedOut,
+    `${scenario}: timed out (hang)\n${o.stdout}\n${o.stderr}`,
+  );
+  const line = o.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+  assert.ok(line, `${scenario}: no result\n${o.stdout}\n${o.stderr}`);
+  return { ...o, result: JSON.parse(line.slice(7)) };
 }
 
 function assertAllCalls(r: Record<string, unknown>): void {
