@@ -282,8 +282,21 @@ function inScope<R>(
   }
 }
 
+/** Promises that hold nothing of any scope (async jobs' results). */
+const detached = new WeakSet<object>();
+
+/**
+ * Mark `p` as owning nothing of any GIL scope (an async job's Promise: the
+ * job holds its own strong references), so a `withGil` callback may return
+ * it. Returns `p`.
+ */
+export function detachedFromScopes<T>(p: Promise<T>): Promise<T> {
+  detached.add(p);
+  return p;
+}
+
 function checkSync<R>(result: R): R {
-  if (isThenable(result)) {
+  if (isThenable(result) && !detached.has(result as object)) {
     // Silence the abandoned promise's rejection: its objects are released.
     (result as unknown as Promise<unknown>).then(undefined, () => {});
     throw new TypeError(

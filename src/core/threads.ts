@@ -16,7 +16,8 @@
  *   `threading.Thread`, `concurrent.futures` pool, ...) until its function
  *   returns, and while an async job runs Python on another thread
  *   ({@linkcode enterForeignWork}), it points at CPython's own
- *   `PyObject_Vectorcall` ("threaded mode"): the call goes through C code
+ *   `PyObject_Vectorcall` (3.11+; `_PyObject_MakeTpCall` on 3.8; 3.9 and 3.10
+ *   have no such export, so no threaded mode) ("threaded mode"): the call goes through C code
  *   that picks, per thread (a `_thread._local`), the inner function (JS
  *   thread: Deno's trampoline, same as direct) or the foreign path.
  * - The foreign path queues the call and waits for it with the GIL released;
@@ -122,7 +123,31 @@ let drainCallback:
   >
   | null = null;
 let owned = false;
+/**
+ * The `PyMethodDef` of this isolate's inner functions (made in Python on a
+ * function's first call in threaded mode): Deno's trampoline, fastcall; its
+ * name is what a SystemError would print. Never freed (functions made on it
+ * may outlive any table entry).
+ */
+let innerDef: Ptr | null = null;
 let closeRegistered = false;
+
+const METH_FASTCALL_KEYWORDS = 0x80 | 0x02;
+
+/** A calloc'ed `PyMethodDef` {"TypeScript function", meth, fastcall, NULL}. */
+function methodDef(meth: Ptr): Ptr {
+  const sym = runtime().sym;
+  const name = new TextEncoder().encode("TypeScript function\0");
+  const namePtr = sym.calloc(BigInt(name.length), 1n)!;
+  sym.memcpyTo(namePtr, name, ssize(name.length));
+  const def = sym.calloc(1n, 32n)!;
+  const buf = new DataView(new ArrayBuffer(32));
+  buf.setBigUint64(0, BigInt(Deno.UnsafePointer.value(namePtr)), true);
+  buf.setBigUint64(8, BigInt(Deno.UnsafePointer.value(meth)), true);
+  buf.setInt32(16, METH_FASTCALL_KEYWORDS, true);
+  sym.memcpyTo(def, new Uint8Array(buf.buffer), ssize(32));
+  return def;
+}
 
 /** Runs the queued foreign-thread calls; called by the pump thread through Deno. */
 function drain(): void {
@@ -152,11 +177,13 @@ export function prepareThreads(fast: Ptr): void {
     // Python threads still call TypeScript exits (the threads are cut off).
     drainCallback.unref();
   }
+  if (innerDef === null) innerDef = methodDef(fast);
   withTemps([
     intObj(Number(Deno.UnsafePointer.value(fast))),
     intObj(Number(Deno.UnsafePointer.value(drainCallback.pointer))),
     strObj(BUSY_MESSAGE),
     strObj(ENDED_MESSAGE),
+    intObj(Number(Deno.UnsafePointer.value(innerDef))),
   ], (args) => callModuleVoid("own", args));
   owned = true;
   if (!closeRegistered) {
@@ -173,39 +200,45 @@ export function prepareThreads(fast: Ptr): void {
   }
 }
 
-/** Internal: the `TypeScriptFunction` module class (new reference). */
-export function functionSelfClass(): Ptr {
+/** `_pyembed_threads.new_self`, kept for the life of the process. */
+let newSelf: Ptr | null = null;
+
+/**
+ * Internal: the `self` of a new TypeScript function (a new reference): a
+ * `TypeScriptFunction` module holding the table id `id`, with the exposed
+ * `PyMethodDef` `def` registered so that its `ml_meth` follows the thread
+ * mode. One Python call.
+ */
+export function newFunctionSelf(name: Ptr, id: Ptr, def: Ptr): Ptr {
   const sym = runtime().sym;
-  const c = sym.PyObject_GetAttr(
-    threadsModule(),
-    strCache("TypeScriptFunction"),
-  );
-  if (c === null) {
-    sym.PyErr_Clear();
-    throw new Error(
-      `pyembed internal error: ${MODULE}.TypeScriptFunction is missing`,
-    );
+  if (newSelf === null) {
+    newSelf = sym.PyObject_GetAttr(threadsModule(), strCache("new_self"));
+    if (newSelf === null) {
+      sym.PyErr_Clear();
+      throw new Error(`pyembed internal error: ${MODULE}.new_self is missing`);
+    }
   }
-  return c;
+  const addr = intObj(Number(Deno.UnsafePointer.value(def)));
+  const t = sym.PyTuple_New(ssize(3))!;
+  sym.Py_IncRef(name);
+  sym.PyTuple_SetItem(t, ssize(0), name);
+  sym.Py_IncRef(id);
+  sym.PyTuple_SetItem(t, ssize(1), id);
+  sym.PyTuple_SetItem(t, ssize(2), addr);
+  const self = sym.PyObject_CallObject(newSelf, t);
+  sym.Py_DecRef(t);
+  if (self === null) {
+    sym.PyErr_Clear();
+    throw new Error(`pyembed internal error: ${MODULE}.new_self() raised`);
+  }
+  return self;
 }
 
-/** Internal: attach the per-thread dispatch of a function's `self` module. */
-export function bindFunction(self: Ptr, inner: Ptr): void {
-  callModuleVoid("bind", [self, inner]);
-}
-
-/** Internal: a new exposed `PyMethodDef` (its `ml_meth` follows the mode). */
-export function registerDef(def: Ptr): void {
+/** Internal: these exposed `PyMethodDef`s are about to be freed. */
+export function unregisterDefs(defs: Ptr[]): void {
+  if (defs.length === 0) return;
   withTemps(
-    [intObj(Number(Deno.UnsafePointer.value(def)))],
-    (args) => callModuleVoid("register", args),
-  );
-}
-
-/** Internal: the `PyMethodDef` is about to be freed. */
-export function unregisterDef(def: Ptr): void {
-  withTemps(
-    [intObj(Number(Deno.UnsafePointer.value(def)))],
+    defs.map((d) => intObj(Number(Deno.UnsafePointer.value(d)))),
     (args) => callModuleVoid("unregister", args),
   );
 }

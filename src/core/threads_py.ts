@@ -3,18 +3,22 @@
  * (see `threads.ts`): the module `_pyembed_threads`, installed once per
  * process when pyembed initializes CPython. Internal.
  *
- * How a TypeScript function object is built (by `src/function/pyfunction.ts`):
- * its `self` is a `TypeScriptFunction` module (so Python shows
- * `<built-in function name>`), and two `PyCFunction`s share it:
- * - the exposed one, whose `PyMethodDef.ml_meth` this module switches: Deno's
- *   trampoline while no other Python thread can run ("direct mode", today's
- *   fast path, no cost), or CPython's own `PyObject_Vectorcall` (3.9+) /
- *   `_PyObject_MakeTpCall` (3.8) while one can ("threaded mode"). In threaded
- *   mode the call reaches `TypeScriptFunction.__call__`, all C: a property
- *   whose getter is `operator.attrgetter('_pyembed_impl.impl')`, where
- *   `_pyembed_impl` is a `_thread._local`: on the JS thread `impl` is the
- *   inner function, on any other thread a closure calling `_foreign`;
- * - the inner one, always Deno's trampoline, called only on the JS thread.
+ * How a TypeScript function object is built (by `src/function/pyfunction.ts`,
+ * through `new_self`): a `PyCFunction` whose `self` holds the function's
+ * table id, and, made on its first call in threaded mode, an inner one:
+ * - the exposed one, whose `self` is a `TypeScriptFunction` module (so Python
+ *   shows `<built-in function name>`) and whose `PyMethodDef.ml_meth` this
+ *   module switches: Deno's trampoline while no other Python thread can run
+ *   ("direct mode", the same-thread fast path, no cost), or CPython's own
+ *   `PyObject_Vectorcall` (3.11+) / `_PyObject_MakeTpCall` (3.8) while one
+ *   can ("threaded mode"; none on 3.9 and 3.10, see `supported`). In
+ *   threaded mode the call reaches `TypeScriptFunction.__call__`, all C: a
+ *   property whose getter is `operator.attrgetter('_pyembed_impl.impl')`,
+ *   where `_pyembed_impl` is a `_thread._local`: on the JS thread `impl` is
+ *   the inner function, on any other thread a closure calling `_foreign`;
+ * - the inner one (`_inner`, made with ctypes' `PyCFunction_NewEx` on the
+ *   isolate's one shared `inner_def`), on a plain module holding the id (no
+ *   reference cycle), always Deno's trampoline, called only on the JS thread.
  *
  * `_foreign` never waits for the JS thread while holding the GIL: it queues
  * the call, wakes the pump thread, and waits on a lock (GIL released) for at
@@ -41,6 +45,7 @@ _lock = _thread.allocate_lock()
 js_ident = None        # the JS thread's ident, set by the JS side
 fast_ptr = 0           # Deno's trampoline, set by the JS side
 drain_ptr = 0          # the JS drain callback, set by the JS side
+inner_def = 0          # the PyMethodDef of inner functions (Deno's trampoline), set by the JS side
 timeout = 10.0         # seconds a foreign call waits for the JS thread (< 0: forever)
 closed = False         # the owning isolate ended
 generation = 0         # bumped when another isolate takes CPython over
@@ -67,12 +72,19 @@ _forwarder = ('_PyObject_MakeTpCall' if sys.version_info < (3, 9)
 supported = _forwarder is not None
 
 
+_new_cfunction = None
+
+
 def _load_ctypes():
-    global _ctypes, slow_ptr
+    global _ctypes, slow_ptr, _new_cfunction
     if _ctypes is None:
         import ctypes
         if _forwarder is not None:
             slow_ptr = ctypes.cast(getattr(ctypes.pythonapi, _forwarder), ctypes.c_void_p).value
+        f = ctypes.pythonapi.PyCFunction_NewEx
+        f.restype = ctypes.py_object
+        f.argtypes = [ctypes.c_void_p, ctypes.py_object, ctypes.py_object]
+        _new_cfunction = f
         _ctypes = ctypes
 
 
@@ -103,9 +115,10 @@ def register(addr):
             _write(p, (addr,))
 
 
-def unregister(addr):
+def unregister(*addrs):
     with _lock:
-        _defs.discard(addr)
+        for a in addrs:
+            _defs.discard(a)
 
 
 def enter():
@@ -128,13 +141,14 @@ def threaded():
     return supported and _count > 0
 
 
-def own(fast, drain, busy, ended):
+def own(fast, drain, busy, ended, inner):
     """Called on the JS thread by the isolate that owns CPython."""
-    global js_ident, fast_ptr, drain_ptr, busy_message, ended_message
+    global js_ident, fast_ptr, drain_ptr, busy_message, ended_message, inner_def
     with _lock:
         js_ident = _gi()
         fast_ptr = fast
         drain_ptr = drain
+        inner_def = inner
         busy_message = busy
         ended_message = ended
 
@@ -173,22 +187,55 @@ del _name, _f, _threading
 
 
 class _Impl(_thread._local):
-    def __init__(self, inner):
+    def __init__(self, inner, name):
         if _gi() == js_ident:
             self.impl = inner
         else:
             def impl(*args, **kwargs):
-                return _foreign(inner, args, kwargs)
+                return _foreign(inner, name, args, kwargs)
             self.impl = impl
+
+
+def _inner(name, fid):
+    """The inner function of TypeScript function fid: a PyCFunction on
+    inner_def (always Deno's trampoline) whose self is a plain module holding
+    the id (so no reference cycle)."""
+    _load_ctypes()
+    s = types.ModuleType(name)
+    s.__dict__['__pyembed_function_id__'] = fid
+    return _new_cfunction(inner_def, s, None)
+
+
+class _LazyImpl:
+    """The per-thread dispatch of a TypeScript function (and its inner
+    function), made on its first call in threaded mode: a _thread._local
+    costs about 1 us to make, and most functions never need one. A non-data
+    descriptor: once made, the instance dict's entry is found first, at no
+    extra cost per call."""
+    def __get__(self, module, owner=None):
+        if module is None:
+            return self
+        d = module.__dict__
+        impl = d.get('_pyembed_impl')
+        if impl is None:
+            inner = _inner(module.__name__, d['__pyembed_function_id__'])
+            impl = d.setdefault('_pyembed_impl', _Impl(inner, module.__name__))
+        return impl
 
 
 class TypeScriptFunction(types.ModuleType):
     """The self of a TypeScript function: holds its table id."""
     __call__ = property(operator.attrgetter('_pyembed_impl.impl'))
+    _pyembed_impl = _LazyImpl()
 
 
-def bind(module, inner):
-    module._pyembed_impl = _Impl(inner)
+def new_self(name, fid, addr):
+    """The self of a new TypeScript function (table id fid), whose exposed
+    PyMethodDef at addr is registered to follow the mode."""
+    m = TypeScriptFunction(name)
+    m.__dict__['__pyembed_function_id__'] = fid
+    register(addr)
+    return m
 
 
 class _Request:
@@ -221,7 +268,7 @@ def _start_pump():
     _pump_generation = generation
 
 
-def _foreign(inner, args, kwargs):
+def _foreign(inner, name, args, kwargs):
     if closed or not drain_ptr:
         raise RuntimeError(ended_message)
     req = _Request()
@@ -249,7 +296,7 @@ def _foreign(inner, args, kwargs):
                     _pending.remove(req)
                 except ValueError:
                     pass
-                raise RuntimeError(busy_message.format(name=inner.__name__, seconds=t))
+                raise RuntimeError(busy_message.format(name=name, seconds=t))
         req.done.acquire()
     exc = req.exc
     if exc is not None:

@@ -27,11 +27,9 @@ import { isThenable, type Tier, withCallbackScope } from "../core/gil.ts";
 import { loadedRuntime, type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import {
-  bindFunction,
-  functionSelfClass,
+  newFunctionSelf,
   prepareThreads,
-  registerDef,
-  unregisterDef,
+  unregisterDefs,
 } from "../core/threads.ts";
 import { PyAny, wrap, wrapBorrowed } from "../types/any.ts";
 import { PyCFunction } from "../types/cfunction.ts";
@@ -64,7 +62,6 @@ interface Entry {
   tokenClass: new (key: symbol, scope: unknown, tier: unknown) => PythonBase;
   tier: Tier;
   def: Ptr;
-  innerDef: Ptr;
   name: Ptr;
   doc: Ptr;
   /**
@@ -163,9 +160,10 @@ function trampolineFn(
   }
 }
 
-// A call from another Python thread reaches this trampoline only while the JS
-// thread is idle in its event loop (Deno runs a foreign thread's callback on
-// the JS thread and blocks the caller; if the JS thread is itself inside
+// A call from another Python thread reaches this trampoline directly only in
+// direct mode (src/core/threads.ts): a thread CPython did not start, or any
+// thread on 3.9/3.10. Deno runs it on the JS thread when that thread is idle
+// in its event loop and blocks the caller (if the JS thread is itself inside
 // Python, that is a deadlock no code here can see). The caller holds the GIL
 // and is blocked until we return. On 3.8-3.11 the current thread state is a
 // process global (the GIL holder's, i.e. the caller's), so setting an error
@@ -311,24 +309,30 @@ function cAlloc(bytes: Uint8Array): Ptr {
 /** Release the entries whose function objects Python has dropped. */
 function sweep(): void {
   const r = runtime();
+  const dead: number[] = [];
   for (let id = 0; id < table.length; id++) {
     const e = table[id];
     if (e === undefined || e.weak === null) continue;
     const target = r.sym.PyWeakref_GetObject(e.weak);
     if (target !== null && !Deno.UnsafePointer.equals(target, r.none)) continue;
-    releaseEntry(id, e);
+    dead.push(id);
   }
+  // Unregistered (one call) before any is freed: an address freed first
+  // could be reused by a new PyMethodDef while still registered.
+  unregisterDefs(dead.map((id) => table[id]!.def));
+  for (const id of dead) releaseEntry(id, table[id]!);
   createdSinceSweep = 0;
 }
 
-/** Free entry `id` (its function objects are gone, or were never made). */
+/**
+ * Free entry `id` (its function objects are gone, or were never made); its
+ * `def` is no longer registered with the thread mode (see `sweep`).
+ */
 function releaseEntry(id: number, e: Entry): void {
   const sym = runtime().sym;
   if (e.weak !== null) sym.Py_DecRef(e.weak);
   for (const d of e.defaults) if (d !== null) sym.Py_DecRef(d);
-  unregisterDef(e.def);
   sym.free(e.def);
-  sym.free(e.innerDef);
   sym.free(e.name);
   sym.free(e.doc);
   sym.Py_DecRef(e.nameIndex);
@@ -426,8 +430,7 @@ function functionPtr<P extends PythonBase>(
   const name = cAlloc(enc.encode(sig.name));
   const doc = cAlloc(enc.encode(`${signature.trim()}\n--\n\n`));
   const fast = getTrampoline().pointer;
-  const def = methodDef(name, doc, fast); // exposed: ml_meth follows the thread mode
-  const innerDef = methodDef(name, doc, fast); // JS-thread entry in threaded mode
+  const def = methodDef(name, doc, fast); // ml_meth follows the thread mode
 
   const paramNames = sig.parameters.map((p) => p.name);
   const nameIndex = sym.PyDict_New()!;
@@ -447,7 +450,6 @@ function functionPtr<P extends PythonBase>(
     tokenClass: py.constructor as Entry["tokenClass"],
     tier: state.tier,
     def,
-    innerDef,
     name,
     doc,
     nameIndex,
@@ -459,48 +461,31 @@ function functionPtr<P extends PythonBase>(
     return makeFunctionObject(entry, id, sig.name);
   } catch (e) {
     // Once the weak reference exists, the entry is swept when self is gone.
-    if (entry.weak === null) releaseEntry(id, entry);
+    if (entry.weak === null) {
+      unregisterDefs([entry.def]);
+      releaseEntry(id, entry);
+    }
     throw e;
   }
 }
 
 /**
- * The exposed function object for table entry `id` (a new reference): its
- * `self` is a `TypeScriptFunction` module holding the id and the per-thread
- * dispatch (see `src/core/threads.ts`); the inner function it dispatches to
- * on the JS thread in threaded mode has a plain module holding the id as
- * its own `self`, so there is no reference cycle: dropping the function
- * frees everything at once. The exposed `def` is registered so that its
- * `ml_meth` follows the thread mode. The entry holds a weak reference to
- * the exposed function.
+ * The function object for table entry `id` (a new reference): its `self`
+ * is a `TypeScriptFunction` module holding the id and, once the function is
+ * called in threaded mode, the per-thread dispatch (see
+ * `src/core/threads.ts`); its `def` is registered so that `ml_meth` follows
+ * the thread mode. The entry holds a weak reference to the function.
  */
 function makeFunctionObject(entry: Entry, id: number, name: string): Ptr {
   const sym = runtime().sym;
-  const cls = functionSelfClass();
-  const args = sym.PyTuple_New(ssize(1))!;
-  sym.PyTuple_SetItem(args, ssize(0), strToPy(name));
-  const self = sym.PyObject_CallObject(cls, args);
-  sym.Py_DecRef(args);
-  sym.Py_DecRef(cls);
-  if (self === null) throw fetchError();
-  const innerSelf = sym.PyModule_NewObject(strCache(name));
+  const idObj = sym.PyLong_FromDouble(id)!;
+  let self: Ptr;
   try {
-    if (innerSelf === null) throw fetchError();
-    const idObj = sym.PyLong_FromDouble(id)!;
-    sym.PyDict_SetItem(sym.PyModule_GetDict(self)!, strCache(ID_ATTR), idObj);
-    sym.PyDict_SetItem(
-      sym.PyModule_GetDict(innerSelf)!,
-      strCache(ID_ATTR),
-      idObj,
-    );
+    self = newFunctionSelf(strCache(name), idObj, entry.def);
+  } finally {
     sym.Py_DecRef(idObj);
-    const inner = sym.PyCFunction_NewEx(entry.innerDef, innerSelf, null);
-    if (inner === null) throw fetchError();
-    try {
-      bindFunction(self, inner);
-    } finally {
-      sym.Py_DecRef(inner);
-    }
+  }
+  try {
     const fn = sym.PyCFunction_NewEx(entry.def, self, null);
     if (fn === null) throw fetchError();
     entry.weak = sym.PyWeakref_NewRef(fn, null);
@@ -508,11 +493,9 @@ function makeFunctionObject(entry: Entry, id: number, name: string): Ptr {
       sym.Py_DecRef(fn);
       throw fetchError();
     }
-    registerDef(entry.def);
     return fn;
   } finally {
     sym.Py_DecRef(self);
-    if (innerSelf !== null) sym.Py_DecRef(innerSelf);
   }
 }
 

@@ -41,7 +41,7 @@ import {
 } from "../core/convert.ts";
 import { fetchError, PyErr } from "../core/err.ts";
 import { PyTypeError } from "../core/exceptions.ts";
-import { gilHeld } from "../core/gil.ts";
+import { detachedFromScopes, gilHeld } from "../core/gil.ts";
 import {
   cstr,
   EVAL_INPUT,
@@ -395,12 +395,18 @@ function takeOutcome(m: Machine, id: number, status: number): Ptr {
 }
 
 /** Run `f` and turn a synchronous throw into a rejected Promise. */
+/**
+ * `f()`, or a rejection with what it threw. The Promise owns nothing of any
+ * scope, so a `withGil` callback may return it.
+ */
 function settle<T>(f: () => Promise<T>): Promise<T> {
+  let p: Promise<T>;
   try {
-    return f();
+    p = f();
   } catch (e) {
-    return Promise.reject(e);
+    p = Promise.reject(e);
   }
+  return detachedFromScopes(p);
 }
 
 function hostOf(py: PythonBase): GilHost {
