@@ -88,7 +88,8 @@ function scratchOf(n: number): Uint8Array<ArrayBuffer> {
 }
 const sizeOut = new BigInt64Array(1);
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: a Python str may begin with U+FEFF, which is text, not a byte-order mark.
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const SURROGATEPASS = new TextEncoder().encode("surrogatepass\0");
 const UTF16LE = new TextEncoder().encode("utf-16-le\0");
 const LITTLE = new Int32Array([-1]);

@@ -359,9 +359,9 @@ function utf8(r: Runtime, s: Ptr): string {
     return "<unprintable>";
   }
   const n = Number(sizeOut[0]);
-  return n === 0
-    ? ""
-    : new TextDecoder().decode(Deno.UnsafePointerView.getArrayBuffer(p, n));
+  return n === 0 ? "" : new TextDecoder("utf-8", { ignoreBOM: true }).decode(
+    Deno.UnsafePointerView.getArrayBuffer(p, n),
+  );
 }
 
 function getAttrStr(r: Runtime, o: Ptr, name: string): Ptr | null {

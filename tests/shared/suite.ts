@@ -1304,7 +1304,7 @@ export function defineSuite(name: "stable" | "owned", tier: TierModule): void {
     );
   });
 
-  test("PyString: new, intern, toStr, NUL, astral and lone surrogates", () => {
+  test("PyString: new, intern, toStr, NUL, astral and lone surrogates, leading U+FEFF", () => {
     Python.withGil((py) =>
       region(py, (k) => {
         const samples = [
@@ -1316,6 +1316,9 @@ export function defineSuite(name: "stable" | "owned", tier: TierModule): void {
           "x\udfffy",
           "\udc00\ud800",
           "\ud83d\ude00",
+          // U+FEFF at the start is text; a default TextDecoder would drop it.
+          "\ufeff",
+          "\ufeffab\ufeff",
         ];
         for (const s of samples) {
           const p = k(PyString.new(py, s));
@@ -2663,6 +2666,11 @@ export function defineSuite(name: "stable" | "owned", tier: TierModule): void {
         PyBaseException,
       );
       assert.equal(ki.typeName, "KeyboardInterrupt");
+      const bom = throwsLike(
+        () => py.run("raise ValueError('\\ufeffmsg')"),
+        PyValueError,
+      );
+      assert.equal(bom.message, "\ufeffmsg", "a leading U+FEFF is kept");
       assert.equal(
         py.eval("1 + 1").extract(Extract.int),
         2,
