@@ -18,6 +18,7 @@ import {
 } from "./gil.ts";
 import { borrowedPtr } from "./convert.ts";
 import { cstr, type Ptr, type Runtime, runtime } from "./runtime.ts";
+import { setSignalErrorHook } from "./signals.ts";
 import { ssize } from "./ssize.ts";
 import { decrefAnywhere, Strong } from "./strong.ts";
 import type { PyAny } from "../types/any.ts";
@@ -123,6 +124,7 @@ export class PyErr extends Error {
   }
 
   static {
+    setSignalErrorHook(() => fetchError());
     setEscapeHook((e: unknown, outermost: boolean): Ref | null => {
       if (!(e instanceof PyErr)) return null;
       const p = e.#ref?.ptr;

@@ -22,6 +22,7 @@ import {
   runtime,
   setGilHeld,
 } from "./runtime.ts";
+import { sigintCheck, sigintEnter, sigintLeave } from "./signals.ts";
 
 export { gilHeld, noGilError };
 
@@ -216,9 +217,19 @@ export function withGilScope<R>(
   if (gilHeld && current !== null) return checkSync(f(current));
   const r: Runtime = loadedRuntime();
   const gstate = r.sym.PyGILState_Ensure();
+  sigintEnter(r); // Ctrl-C inside Python: see signals.ts
   try {
-    return inScope((scope) => checkSync(f(scope)), tier, true);
+    return inScope(
+      tier === null ? (scope) => checkSync(f(scope)) : (scope) => {
+        const v = checkSync(f(scope));
+        sigintCheck(r);
+        return v;
+      },
+      tier,
+      true,
+    );
   } finally {
+    sigintLeave();
     if (deferred.length > 0 && regions.length === 0) {
       setGilHeld(true);
       try {

@@ -31,6 +31,21 @@ export const SYMBOLS = {
   Py_DecodeLocale: { parameters: ["buffer", "pointer"], result: "pointer" },
   /** PyOS_sighandler_t PyOS_setsig(int sig, PyOS_sighandler_t handler) */
   PyOS_setsig: { parameters: ["i32", "pointer"], result: "pointer" },
+  /** int PyErr_CheckSignals(void): run the Python handlers of tripped signals (main thread) */
+  PyErr_CheckSignals: { parameters: [], result: "i32" },
+  /** void PyErr_WriteUnraisable(PyObject* obj): report and clear the raised exception */
+  PyErr_WriteUnraisable: { parameters: ["pointer"], result: "void" },
+  /**
+   * libc's int sigaction(int sig, const struct sigaction* act, struct sigaction* old),
+   * found through libpython's own dependency on libc (src/core/signals.ts)
+   */
+  sigaction: {
+    parameters: ["i32", "pointer", "pointer"],
+    result: "i32",
+    optional: true,
+  },
+  /** libc's int raise(int sig): a signal to the calling thread (src/core/signals.ts) */
+  raise: { parameters: ["i32"], result: "i32", optional: true },
   /** PyThreadState* PyEval_SaveThread(void) */
   PyEval_SaveThread: { parameters: [], result: "pointer" },
   /** void PyEval_RestoreThread(PyThreadState* tstate) */

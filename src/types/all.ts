@@ -41,6 +41,7 @@ export { PythonBase } from "./python.ts";
 export { Extract } from "./extract.ts";
 export { toPyObject } from "../core/convert.ts";
 export { setThreadCallTimeout } from "../core/threads.ts";
+export { setSigintHandling } from "../core/signals.ts";
 export { PyErr } from "../core/err.ts";
 export * from "../core/exceptions.ts";
 export type { InitializeOptions, PythonVersion } from "../core/runtime.ts";
