@@ -10,7 +10,10 @@
 // the process.
 
 import assert from "node:assert/strict";
-import { CASES, TIERS } from "./fixtures/async_cases.ts";
+import { CASES as ASYNC_CASES, TIERS } from "./fixtures/async_cases.ts";
+import { COROUTINE_CASES } from "./fixtures/coroutine_cases.ts";
+
+const CASES = [...ASYNC_CASES, ...COROUTINE_CASES];
 import { type ChildOutput, runDeno } from "./fixtures/child.ts";
 
 /** `p`, or a failure after `ms` (a hung job fails the test instead of stalling it). */

@@ -403,22 +403,38 @@ for (const { name, withGil, api } of TIERS) {
   );
 
   t(
-    "a handler returning a Promise is a TypeError in Python; its rejection is handled",
+    "a handler returning a Promise gives Python a TypeScriptPromise; a rejection nobody awaits is handled",
     async () => {
-      withGil((py) => {
-        const g = api.PyDict.new(py);
-        g.setItem(
+      const g = withGil((py) => {
+        const d = api.PyDict.new(py);
+        d.setItem(
           "later",
           api.pyfunction(py, "later()", () => Promise.reject(new Error("no"))),
         );
-        py.run(
-          "try:\n    later()\nexcept TypeError as e:\n    msg = str(e)\n",
-          g,
+        py.run("p = later()\nfirst = repr(p)", d);
+        assert.equal(
+          d.getItem("first")!.toJs(),
+          "<TypeScriptPromise of later() pending>",
         );
-        assert.match(g.getItem("msg")!.toJs() as string, /returned a Promise/);
+        return api.Py.from(d);
       });
       // An unhandled rejection would fail this test after these ticks.
       for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 1));
+      withGil((py) => {
+        const d = g.bind(py);
+        py.run(
+          "last = repr(p)\ntry:\n    p.result()\nexcept RuntimeError as e:\n    msg = str(e)\n" +
+            "err = str(p._cf.exception()).split(chr(10))[0]\ndel p",
+          d,
+        );
+        assert.equal(
+          d.getItem("last")!.toJs(),
+          "<TypeScriptPromise of later() rejected>",
+        );
+        assert.match(d.getItem("msg")!.toJs() as string, /on the JS thread/);
+        assert.equal(d.getItem("err")!.toJs(), "Error: no");
+      });
+      g[Symbol.dispose]();
     },
   );
 

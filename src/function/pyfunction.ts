@@ -32,6 +32,7 @@ import {
   unregisterDefs,
 } from "../core/threads.ts";
 import { PyAny, wrap, wrapBorrowed } from "../types/any.ts";
+import { promiseToPy } from "../types/awaitable.ts";
 import { PyCFunction } from "../types/cfunction.ts";
 import { PyDict } from "../types/dict.ts";
 import { PyTuple } from "../types/tuple.ts";
@@ -263,13 +264,8 @@ function invoke(
   }
   const result = (entry.handler as PyFunctionHandler)(params, py);
   if (isThenable(result)) {
-    // Async handlers are not supported yet: the rejection is handled here
-    // (it must not kill the process later), and Python gets a TypeError.
-    (result as PromiseLike<unknown>).then(undefined, () => {});
-    throw PyTypeError.newErr(
-      `TypeScript function ${entry.sig.name}() returned a Promise: functions called from ` +
-        "Python must return synchronously (do the async work before or after the Python call)",
-    );
+    // An async handler: Python gets an awaitable (src/types/awaitable.ts).
+    return promiseToPy(result as PromiseLike<unknown>, py, entry.sig.name);
   }
   return toPy(result, py);
 }

@@ -45,3 +45,4 @@ export { setSigintHandling } from "../core/signals.ts";
 export { PyErr } from "../core/err.ts";
 export * from "../core/exceptions.ts";
 export type { InitializeOptions, PythonVersion } from "../core/runtime.ts";
+export type { AwaitOptions } from "./awaitable.ts";

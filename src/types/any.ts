@@ -32,6 +32,7 @@ import type { PythonBase } from "./python.ts";
 import { tokenState } from "./python.ts";
 import { type Ctor, KEY } from "./internal.ts";
 import { callAsyncOn } from "./async.ts";
+import { awaitAsyncOn, type AwaitOptions } from "./awaitable.ts";
 
 /**
  * Typed extraction (PyO3's `FromPyObject<T>`): turns a Python object into a
@@ -495,6 +496,39 @@ export class PyAny {
     extract?: FromPyObject<T>,
   ): Promise<T | Py<PyAny>> {
     return callAsyncOn(this, args, kwargs, extract);
+  }
+
+  /**
+   * `await self` (a coroutine, an asyncio Future or Task, any awaitable) on
+   * an asyncio event loop, as a Promise (pyo3-async-runtimes'
+   * `into_future`): a coroutine runs on the loop pyembed keeps on a daemon
+   * Python thread (started on first use); a Future or Task of another
+   * running loop is awaited on that loop. The JS event loop stays free
+   * meanwhile, and TypeScript functions the coroutine calls run on the JS
+   * thread; a TypeScript function that returns a Promise gives Python an
+   * awaitable. Resolves with a `Py` (or the extractor's value), rejects with
+   * the typed `PyErr` (`CancelledError` when the task was cancelled, or
+   * `options.signal` aborted). Never throws. README, "Coroutines and
+   * Promises".
+   *
+   * @example
+   * ```ts ignore
+   * import { Extract, Python } from "@pyembed/pyembed";
+   * const job = Python.withGil((py) => {
+   *   py.run("import asyncio\nasync def twice(x):\n    await asyncio.sleep(0.01)\n    return 2 * x");
+   *   return py.eval("twice(21)").awaitAsync(Extract.int);
+   * });
+   * console.log(await job); // 42
+   * ```
+   */
+  awaitAsync(extract?: undefined, options?: AwaitOptions): Promise<Py<PyAny>>;
+  /** `await self` on an asyncio loop, extracting the result. */
+  awaitAsync<T>(extract: FromPyObject<T>, options?: AwaitOptions): Promise<T>;
+  awaitAsync<T>(
+    extract?: FromPyObject<T>,
+    options?: AwaitOptions,
+  ): Promise<T | Py<PyAny>> {
+    return awaitAsyncOn(this, extract, options);
   }
 
   /** `self()`. */

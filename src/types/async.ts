@@ -69,6 +69,7 @@ export interface GilHost {
 const ASYNC_SOURCE = String.raw`
 import ctypes
 
+__pyembed_internal__ = True
 jobs = {}   # id -> (callable, args, kwargs or None), until a thread takes it
 done = {}   # id -> (True, result) or (False, exception), until JS takes it
 
@@ -83,8 +84,11 @@ def _run(i):
         r = f(*a) if k is None else f(*a, **k)
     except BaseException as e:
         tb = e.__traceback__
-        if tb is not None and tb.tb_frame.f_code is _run.__code__:
-            e.__traceback__ = tb.tb_next  # start where a synchronous call's does
+        # Start where a synchronous call's does: skip this frame and those of
+        # pyembed's own helpers (awaitable.ts's wait).
+        while tb is not None and tb.tb_frame.f_globals.get("__pyembed_internal__"):
+            tb = tb.tb_next
+        e.__traceback__ = tb
         done[i] = (False, e)
         return 1
     done[i] = (True, r)
@@ -157,7 +161,7 @@ function asyncUnavailable(cause: Error): Error {
 }
 
 /** Is `e` a usable extractor (an object with an `extract` method)? */
-function checkExtractor(e: unknown, where: string): void {
+export function checkExtractor(e: unknown, where: string): void {
   if (e === undefined) return;
   let ok = false;
   try {
@@ -399,7 +403,7 @@ function takeOutcome(m: Machine, id: number, status: number): Ptr {
  * `f()`, or a rejection with what it threw. The Promise owns nothing of any
  * scope, so a `withGil` callback may return it.
  */
-function settle<T>(f: () => Promise<T>): Promise<T> {
+export function settle<T>(f: () => Promise<T>): Promise<T> {
   let p: Promise<T>;
   try {
     p = f();
@@ -409,7 +413,7 @@ function settle<T>(f: () => Promise<T>): Promise<T> {
   return detachedFromScopes(p);
 }
 
-function hostOf(py: PythonBase): GilHost {
+export function hostOf(py: PythonBase): GilHost {
   const host = py.constructor as unknown as Partial<GilHost>;
   if (typeof host.withGil !== "function") {
     throw new TypeError(
