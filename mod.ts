@@ -32,4 +32,4 @@
  */
 
 export { Python } from "./src/pool/python.ts";
-export * from "./src/types/all.ts";
+export * from "./src/all.ts";

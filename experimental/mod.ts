@@ -29,4 +29,4 @@
  */
 
 export { Python } from "../src/owned/python.ts";
-export * from "../src/types/all.ts";
+export * from "../src/all.ts";

@@ -8,18 +8,13 @@
 // prints a "ready" line, with a timeout so a hang fails instead of stalling.
 
 import assert from "node:assert/strict";
-import { pyenvLibraries } from "./fixtures/child.ts";
+import { type ChildOutput, pyenvLibraries, runDeno } from "./fixtures/child.ts";
 
 const CHILD = new URL("./fixtures/signal_child.ts", import.meta.url).pathname;
 const FLAGS = ["--allow-ffi", "--allow-env", "--allow-read", "--allow-run"];
 const LINUX = Deno.build.os === "linux";
-const decoder = new TextDecoder();
 
-interface Out {
-  code: number;
-  signal: Deno.Signal | null;
-  stdout: string;
-  stderr: string;
+interface Out extends ChildOutput {
   /** How many SIGINTs were sent. */
   sent: number;
 }
@@ -34,54 +29,22 @@ async function child(
   delayMs = 50,
   timeoutMs = 60_000,
 ): Promise<Out> {
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...FLAGS, CHILD, ...args],
-    env: { PYTHON_LIBRARY: lib },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    try {
-      proc.kill("SIGKILL");
-    } catch { /* already ended */ }
-  }, timeoutMs);
-  const stderr = new Response(proc.stderr).text();
-  let stdout = "";
-  let pending = "";
   let sent = 0;
-  try {
-    for await (const chunk of proc.stdout) {
-      pending += decoder.decode(chunk, { stream: true });
-      let i;
-      while ((i = pending.indexOf("\n")) >= 0) {
-        const line = pending.slice(0, i);
-        pending = pending.slice(i + 1);
-        stdout += line + "\n";
-        if (line.startsWith("ready")) {
-          await new Promise((r) => setTimeout(r, delayMs));
-          try {
-            proc.kill("SIGINT");
-            sent++;
-          } catch { /* already ended */ }
-        }
-      }
-    }
-    const status = await proc.status;
-    const out = {
-      code: status.code,
-      signal: status.signal,
-      stdout: stdout + pending,
-      stderr: await stderr,
-      sent,
-    };
-    assert.ok(!timedOut, `timed out: ${JSON.stringify(out)}`);
-    return out;
-  } finally {
-    clearTimeout(timer);
-  }
+  const o = await runDeno(["run", ...FLAGS, CHILD, ...args], {
+    env: { PYTHON_LIBRARY: lib },
+    timeoutMs,
+    onLine: async (line, proc) => {
+      if (!line.startsWith("ready")) return;
+      await new Promise((r) => setTimeout(r, delayMs));
+      try {
+        proc.kill("SIGINT");
+        sent++;
+      } catch { /* already ended */ }
+    },
+  });
+  const out = { ...o, sent };
+  assert.ok(!o.timedOut, `timed out: ${JSON.stringify(out)}`);
+  return out;
 }
 
 /** The last stdout line, parsed; the child must have exited 0. */
@@ -202,8 +165,10 @@ Deno.test({
     three.forEach(([minor], i) => {
       assert.deepEqual(result(outs[i]), {
         heardIdle: 1,
+        afterIdle: "42",
         inPython: "caught KeyboardInterrupt",
         heard: 1,
+        after: 42,
       }, `3.${minor}`);
     });
   },

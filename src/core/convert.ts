@@ -6,9 +6,8 @@
  * @module
  */
 
-import { fetchError } from "./err.ts";
+import { fetchError, newErr } from "./err.ts";
 import { enterUser, leaveUser } from "./gil.ts";
-import { PyOverflowError, PyTypeError, PyValueError } from "./exceptions.ts";
 import { cstr, type Ptr, type Runtime, runtime } from "./runtime.ts";
 import { ssize } from "./ssize.ts";
 
@@ -234,9 +233,7 @@ export function byteArrayToJs(p: Ptr): Uint8Array<ArrayBuffer> {
   const r = runtime();
   const sym = r.sym;
   if (!isSubtype(sym, p, r.types.bytearray)) {
-    throw PyTypeError.newErr(
-      `expected a bytearray, not '${typeName(p)}'`,
-    );
+    throw newErr("TypeError", `expected a bytearray, not '${typeName(p)}'`);
   }
   const n = Number(sym.PyByteArray_Size(p));
   const out = new Uint8Array(n);
@@ -360,8 +357,9 @@ export function indexToNumber(p: Ptr): number {
   throw unsafeInt();
 }
 
-function unsafeInt(): PyOverflowError {
-  return PyOverflowError.newErr(
+function unsafeInt(): Error {
+  return newErr(
+    "OverflowError",
     "Python int too large to convert to a JS number (outside ±(2**53 - 1)); extract it with Extract.bigint",
   );
 }
@@ -431,7 +429,8 @@ export function toPy(v: unknown, py: unknown, depth = 0): Ptr {
     case "object":
       break;
     case "symbol":
-      throw PyTypeError.newErr(
+      throw newErr(
+        "TypeError",
         `cannot convert a JS symbol (${String(v)}) to a Python object`,
       );
   }
@@ -462,13 +461,14 @@ function objectToPy(v: object, py: unknown, depth: number): Ptr {
   const sym = runtime().sym;
   if (typeof v === "function") {
     if (functionToPy === null) {
-      throw PyTypeError.newErr("JS functions cannot be converted yet");
+      throw newErr("TypeError", "JS functions cannot be converted yet");
     }
     return functionToPy(v as (...args: never[]) => unknown, py);
   }
   const o = v as Record<PropertyKey, unknown>;
   if (depth > MAX_DEPTH) {
-    throw PyValueError.newErr(
+    throw newErr(
+      "ValueError",
       `cannot convert: nesting deeper than ${MAX_DEPTH} (a self-referencing JS value?)`,
     );
   }
@@ -505,7 +505,8 @@ function objectToPy(v: object, py: unknown, depth: number): Ptr {
   }
   if (v instanceof ArrayBuffer) return bytesToPy(new Uint8Array(v));
   if (v instanceof DataView) {
-    throw PyTypeError.newErr(
+    throw newErr(
+      "TypeError",
       "cannot convert a JS DataView to a Python object: pass a Uint8Array over its bytes " +
         "(new Uint8Array(view.buffer, view.byteOffset, view.byteLength)) for bytes",
     );
@@ -535,7 +536,8 @@ function objectToPy(v: object, py: unknown, depth: number): Ptr {
   } catch {
     // a throwing `constructor` getter or Proxy trap: keep "object"
   }
-  throw PyTypeError.newErr(
+  throw newErr(
+    "TypeError",
     `cannot convert a JS ${name} to a Python object: pass a primitive, array, Map, Set, plain object, Uint8Array, or implement [toPyObject](py)`,
   );
 }
@@ -591,7 +593,8 @@ export function toJs(p: Ptr, depth = 0): unknown {
   const r = runtime();
   const sym = r.sym;
   if (depth > MAX_DEPTH) {
-    throw PyValueError.newErr(
+    throw newErr(
+      "ValueError",
       `toJs(): nesting deeper than ${MAX_DEPTH} (a self-referencing container?)`,
     );
   }
@@ -658,7 +661,8 @@ export function toJs(p: Ptr, depth = 0): unknown {
     }
     if (hasAttr(p, "__float__")) return floatToJs(p);
     const name = strToJsSafe(sym.PyObject_GetAttr(t, strCache("__qualname__")));
-    throw PyTypeError.newErr(
+    throw newErr(
+      "TypeError",
       `toJs(): '${name}' object has no JS equivalent; use obj.extract(...), call a conversion method (e.g. .tolist()), or keep it as a Python object`,
     );
   } finally {
@@ -745,7 +749,7 @@ export function collision(
   i: number,
   v: unknown,
   out: Map<unknown, unknown> | Set<unknown>,
-): PyValueError {
+): Error {
   const sym = runtime().sym;
   // Nothing collided before item i (the first collision throws), so the
   // insertion position of the entry it met is that entry's tuple index.
@@ -756,7 +760,8 @@ export function collision(
   }
   const a = reprSafe(sym.PyTuple_GetItem(items, ssize(first)));
   const b = reprSafe(sym.PyTuple_GetItem(items, ssize(i)));
-  return PyValueError.newErr(
+  return newErr(
+    "ValueError",
     `${what}, ${a} and ${b}, convert to the same JS value (${
       describe(v)
     }), which a JS ${out instanceof Map ? "Map" : "Set"} holds only once: ` +
@@ -932,7 +937,7 @@ export function compileSource(
   );
   if (compile === null) {
     if (sym.PyErr_Occurred() === null) {
-      throw PyValueError.newErr("builtins.compile is missing");
+      throw newErr("ValueError", "builtins.compile is missing");
     }
     throw fetchError();
   }
@@ -1006,7 +1011,7 @@ export function receiverError(
   o: unknown,
   cls: string,
   method: string,
-): PyTypeError {
+): Error {
   let what: string = o === null ? "null" : typeof o;
   if (typeof o === "object" && o !== null) {
     try {
@@ -1016,7 +1021,8 @@ export function receiverError(
       what = "an object";
     }
   }
-  return PyTypeError.newErr(
+  return newErr(
+    "TypeError",
     `${cls}.${method}() called on ${what}: it needs a ${cls} (get one with obj.downcast(${cls}))`,
   );
 }

@@ -1,40 +1,33 @@
 /**
- * Python exceptions as JS errors: fetching the raised exception after a
- * failed C call, mapping its type to the JS class of its nearest builtin
- * ancestor, and restoring a JS error into Python at the callback boundary.
+ * Python exceptions as JS errors, the core half: fetching the raised
+ * exception after a failed C call, mapping its type to the JS class of its
+ * nearest builtin ancestor, and restoring a JS error into Python at the
+ * callback boundary. The classes themselves (`PyErr` and the builtin
+ * exceptions) are one layer up, in `src/types/err.ts` and
+ * `src/types/exceptions.ts`, and register here.
  *
  * @module
  */
 
-import {
-  currentScope,
-  Dead,
-  gilHeld,
-  pooled,
-  Ref,
-  setEscapeHook,
-  type Tier,
-  withGilScope,
-} from "./gil.ts";
-import { borrowedPtr } from "./convert.ts";
+import { gilHeld, withGilScope } from "./gil.ts";
 import { cstr, type Ptr, type Runtime, runtime } from "./runtime.ts";
 import { setSignalErrorHook } from "./signals.ts";
 import { ssize } from "./ssize.ts";
-import { decrefAnywhere, Strong } from "./strong.ts";
-import type { PyAny } from "../types/any.ts";
-import type { Py } from "../types/py.ts";
-
-type Lazy = { message: string };
 
 /** Inside a scope this module opened itself (not the user's). */
 let ownScope = false;
+
+/** Is the current scope one {@linkcode errGil} opened (not the user's)? */
+export function inOwnScope(): boolean {
+  return ownScope;
+}
 
 /**
  * Run `f` with the GIL: in the caller's scope when it holds one, else in a
  * scope of this module's, where a materialized exception object is kept as a
  * GIL-independent reference (that scope ends before the caller sees it).
  */
-function withGil<R>(f: () => R): R {
+export function errGil<R>(f: () => R): R {
   if (gilHeld) return f();
   ownScope = true;
   try {
@@ -44,268 +37,45 @@ function withGil<R>(f: () => R): R {
   }
 }
 
-/** Set by `PyErr`'s static blocks (they reach its private fields). */
-let raiseIn: (e: PyErr, r: Runtime) => void;
-
 /**
- * A Python exception as a JS `Error`. Builtin exception types have JS
- * subclasses following Python's hierarchy (`PyKeyError extends PyLookupError
- * extends PyException extends PyBaseException extends PyErr`); a user-defined
- * exception class maps to its nearest builtin ancestor, and `typeName` keeps
- * its own name.
- *
- * `err.traceback` is the formatted Python traceback (computed on first use);
- * `err.stack` is that traceback followed by the JS stack.
- *
- * @example
- * ```ts ignore
- * import { Python, PyErr, PyZeroDivisionError } from "@pyembed/pyembed";
- * Python.withGil((py) => {
- *   try {
- *     py.eval("1/0");
- *   } catch (e) {
- *     if (e instanceof PyZeroDivisionError) console.log(e.typeName, e.message, e.traceback);
- *   }
- * });
- * ```
+ * What this module needs of the public error classes (`src/types/err.ts`,
+ * one layer up): registered once by `PyErr`'s static block.
  */
-export class PyErr extends Error {
-  /** The builtin Python type this JS class stands for. */
-  static readonly pyName: string = "BaseException";
-  /** The exception object, owned like a pool object by the scope it was made in. */
-  #ref: Ref | null = null;
-  /** The tier that owns `#ref`, or `null` (the pool array directly). */
-  #tier: Tier | null = null;
-  /** The exception object, kept past its scope (it escaped `Python.withGil`). */
-  #strong: Strong | null = null;
-  #lazy: Lazy | null;
-  #typeName: string;
-  #traceback: string | undefined;
+export interface ErrKit {
+  /** Is `e` a `PyErr`? */
+  is(e: unknown): boolean;
+  /** Set the `PyErr` `e` as Python's current exception (GIL held). */
+  raise(e: unknown, r: Runtime): void;
+}
 
-  /**
-   * Make an error of this class that has not reached Python yet (PyO3's
-   * lazy `PyErr::new`). Thrown from a TypeScript callback, Python sees an
-   * exception of this type with `message`.
-   *
-   * @example
-   * ```ts ignore
-   * throw PyValueError.newErr("x must be positive");
-   * ```
-   */
-  static newErr<T extends PyErr>(
-    this: new (message: string) => T,
+let kit: ErrKit | null = null;
+
+/** Called once by `PyErr` (src/types/err.ts). */
+export function registerErrKit(k: ErrKit): void {
+  kit = k;
+}
+
+/** What core code reads of a fetched error (it is a `PyErr`). */
+export interface FetchedError extends Error {
+  /** The Python exception type's name. */
+  readonly typeName: string;
+  /** Release the exception object now. */
+  releaseValue(): void;
+}
+
+/** A builtin exception class, as this module constructs one. */
+export interface ErrClass {
+  /** The Python type's name in `builtins`. */
+  readonly pyName: string;
+  /** `new PyXxx(message)`, or one that adopts a fetched exception object. */
+  new (
     message: string,
-  ): T {
-    return new this(message);
-  }
-
-  /**
-   * Prefer `PyXxx.newErr(message)`; the constructor is the same thing.
-   */
-  constructor(message: string, internal?: { value: Ptr; typeName: string }) {
-    super(message);
-    const cls = new.target as typeof PyErr;
-    if (internal) this.#own(internal.value);
-    this.#lazy = internal ? null : { message };
-    this.#typeName = internal?.typeName ?? cls.pyName;
-    this.name = this.#typeName;
-    const jsStack = Object.getOwnPropertyDescriptor(this, "stack")?.get;
-    Object.defineProperty(this, "stack", {
-      configurable: true,
-      enumerable: false,
-      get: (): string => {
-        const js = jsStack
-          ? String(jsStack.call(this))
-          : `${this.name}: ${this.message}`;
-        const tb = this.traceback;
-        return tb ? `${tb.trimEnd()}\n\nJavaScript stack:\n${js}` : js;
-      },
-    });
-  }
-
-  static {
-    setSignalErrorHook(() => fetchError());
-    setEscapeHook((e: unknown, outermost: boolean): Ref | null => {
-      if (!(e instanceof PyErr)) return null;
-      const p = e.#ref?.ptr;
-      if (p === null || p === undefined || e.#strong !== null) return null;
-      runtime().sym.Py_IncRef(p);
-      if (outermost) {
-        // Leaving Python.withGil: from now on a GIL-independent reference.
-        e.#strong = new Strong(p);
-        return null;
-      }
-      // Leaving a py.withPool: owned by the enclosing pool instead.
-      e.#ref = new Ref(p, -1, null);
-      e.#tier = null;
-      return e.#ref;
-    });
-  }
-
-  /**
-   * Take ownership of the new reference `p` as the current scope's tier owns
-   * objects (the innermost pool, or a slot of the scope, released by
-   * `releaseValue()`/`[Symbol.dispose]()`), or as a `Strong` outside any
-   * user scope.
-   */
-  #own(p: Ptr): void {
-    const scope = currentScope();
-    if (scope !== null && !ownScope) {
-      const tier = scope.tier;
-      if (tier !== null) {
-        this.#ref = tier.adopt(p);
-        this.#tier = tier;
-      } else {
-        this.#ref = new Ref(p, -1, null);
-        pooled.push(this.#ref);
-      }
-    } else {
-      this.#strong = new Strong(p);
-    }
-  }
-
-  /** The exception object, or `null` (lazy, or released). */
-  #ptr(): Ptr | null {
-    return this.#strong?.ptr ?? this.#ref?.ptr ?? null;
-  }
-
-  /** The Python exception type's name (`KeyError`, or a user class's own name). */
-  get typeName(): string {
-    return this.#typeName;
-  }
-
-  /**
-   * The formatted Python traceback (`traceback.format_exception`), or `""` for
-   * an error made in JS that never reached Python, or one whose exception
-   * object was released before the traceback was first read.
-   */
-  get traceback(): string {
-    if (this.#traceback !== undefined) return this.#traceback;
-    const v = this.#ptr();
-    if (v === null) return this.#ref === null ? (this.#traceback = "") : "";
-    this.#traceback = withGil(() => formatTraceback(runtime(), v));
-    return this.#traceback;
-  }
-
-  /**
-   * The exception object as a GIL-independent `Py` (a new strong reference:
-   * dispose it when done). Bind it in a scope to read `args` or attributes:
-   * `err.value.bind(py).getattr("args")`. Needs the GIL for a lazy error.
-   */
-  get value(): Py<PyAny> {
-    return withGil(() => {
-      const p = this.unsafeValuePtr;
-      runtime().sym.Py_IncRef(p);
-      return pyFactory!(p);
-    });
-  }
-
-  /**
-   * Borrowed pointer to the exception object, materializing a lazy error.
-   * Needs the GIL. The error owns the reference: it is released with the
-   * pool or scope the error was made in (PyO3's `PyErr` drops its object at
-   * the end of its scope too), with `releaseValue()`, or, for an error
-   * thrown out of `Python.withGil`, when the error is garbage-collected.
-   * Throws once the object was released.
-   */
-  get unsafeValuePtr(): Deno.PointerObject {
-    const held = this.#ptr();
-    if (held !== null) return held;
-    if (this.#lazy === null) {
-      throw new Error(
-        `This ${this.#typeName} error's Python exception object was released: the scope that ` +
-          "caught it ended (or releaseValue() was called). Read err.value, err.traceback or " +
-          "err.isInstanceOf(type) inside that scope, or let the error propagate out of " +
-          "Python.withGil to keep its exception object.",
-      );
-    }
-    const r = runtime();
-    const type = builtinType(r, (this.constructor as typeof PyErr).pyName);
-    const msg = strNew(r, this.#lazy.message);
-    const value = callOne(r, type, msg);
-    r.sym.Py_DecRef(msg);
-    this.#lazy = null;
-    this.#own(value);
-    return value;
-  }
-
-  /**
-   * Is the exception an instance of `type`: a Python type object (any object
-   * with `unsafePtr`), or one of the JS exception classes?
-   */
-  isInstanceOf(
-    type:
-      | { readonly unsafePtr: Deno.PointerObject }
-      | (abstract new (...args: never[]) => PyErr),
-  ): boolean {
-    if (typeof type === "function") return this instanceof type;
-    return withGil(() => {
-      // Through the brand check: a look-alike `{ unsafePtr }` is refused.
-      const t = borrowedPtr(type);
-      if (t === undefined) {
-        throw new TypeError(
-          "isInstanceOf(type): pass a Python type object (a PyAny or Py) or a PyErr class",
-        );
-      }
-      return runtime().sym.PyErr_GivenExceptionMatches(
-        this.unsafeValuePtr,
-        t,
-      ) === 1;
-    });
-  }
-
-  /**
-   * Release the exception object now (idempotent). Afterwards `value`,
-   * `isInstanceOf(pythonType)` and an unread `traceback` are gone; the JS
-   * class, `typeName` and `message` stay.
-   */
-  releaseValue(): void {
-    this.#lazy = null;
-    this.#strong?.release();
-    const ref = this.#ref;
-    const p = ref?.ptr;
-    if (!ref || !p) return;
-    if (this.#tier?.name === "owned" && gilHeld) {
-      this.#tier.dispose(ref); // frees its slot: a loop of caught errors stays flat
-      return;
-    }
-    ref.ptr = null;
-    ref.dead = Dead.Disposed;
-    decrefAnywhere(p);
-  }
-
-  /** `releaseValue()`, so `using err = ...` works for a caught error. */
-  [Symbol.dispose](): void {
-    this.releaseValue();
-  }
-
-  /** Internal: set this error as Python's current exception (the GIL is held). */
-  static {
-    raiseIn = (e: PyErr, r: Runtime): void => {
-      const v = e.#ptr();
-      if (v === null && e.#lazy !== null) {
-        // Never materialized: Python makes the exception object itself.
-        const type = builtinType(r, (e.constructor as typeof PyErr).pyName);
-        const msg = strNew(r, e.#lazy.message);
-        r.sym.PyErr_SetObject(type, msg);
-        r.sym.Py_DecRef(msg);
-        return;
-      }
-      const p = e.unsafeValuePtr; // throws if released: restoreError reports that
-      const t = r.sym.PyObject_Type(p)!;
-      r.sym.PyErr_SetObject(t, p);
-      r.sym.Py_DecRef(t);
-    };
-  }
+    internal?: { value: Ptr; typeName: string },
+  ): FetchedError;
 }
 
-// ---------------------------------------------------------------------------
-
-let pyFactory: ((p: Ptr) => Py<PyAny>) | null = null;
-/** Installed by `src/types/py.ts` (breaks the import cycle): a `Py` adopting `p`. */
-export function setPyFactory(f: (p: Ptr) => Py<PyAny>): void {
-  pyFactory = f;
-}
+// A KeyboardInterrupt left pending by a SIGINT is thrown as its JS error.
+setSignalErrorHook(() => fetchError());
 
 const outType = new BigUint64Array(1);
 const outValue = new BigUint64Array(1);
@@ -317,21 +87,24 @@ function outPtr(a: BigUint64Array): Ptr | null {
   return v === 0n ? null : Deno.UnsafePointer.create(v);
 }
 
-function strNew(r: Runtime, s: string): Ptr {
+/** Internal helper shared with `src/types/err.ts`. */
+export function strNew(r: Runtime, s: string): Ptr {
   const b = new TextEncoder().encode(s);
   const p = r.sym.PyUnicode_DecodeUTF8(b, ssize(b.length), null);
   if (p === null) throw fetchError();
   return p;
 }
 
-function builtinType(r: Runtime, name: string): Ptr {
+/** Internal helper shared with `src/types/err.ts`. */
+export function builtinType(r: Runtime, name: string): Ptr {
   const key = r.sym.PyUnicode_InternFromString(cstr(name))!;
   const t = r.sym.PyDict_GetItemWithError(r.builtins, key);
   r.sym.Py_DecRef(key);
   return t ?? builtinType(r, "RuntimeError");
 }
 
-function callOne(r: Runtime, callable: Ptr, arg: Ptr): Ptr {
+/** Internal helper shared with `src/types/err.ts`. */
+export function callOne(r: Runtime, callable: Ptr, arg: Ptr): Ptr {
   const args = r.sym.PyTuple_New(Deno.UnsafePointer.create(1n))!;
   r.sym.Py_IncRef(arg);
   r.sym.PyTuple_SetItem(args, null, arg);
@@ -374,18 +147,18 @@ function getAttrStr(r: Runtime, o: Ptr, name: string): Ptr | null {
   return v;
 }
 
-let classByType: Map<number | bigint, typeof PyErr> | null = null;
+let classByType: Map<number | bigint, ErrClass> | null = null;
 
 /** JS class for a Python exception type: its nearest builtin ancestor's. */
 function classFor(
   r: Runtime,
   type: Ptr,
-  all: readonly (typeof PyErr)[],
-  aliases: Readonly<Record<string, typeof PyErr>>,
-): typeof PyErr {
+  all: readonly ErrClass[],
+  aliases: Readonly<Record<string, ErrClass>>,
+): ErrClass {
   if (classByType === null) {
     classByType = new Map();
-    const add = (name: string, cls: typeof PyErr) => {
+    const add = (name: string, cls: ErrClass) => {
       const key = r.sym.PyUnicode_InternFromString(cstr(name))!;
       const t = r.sym.PyDict_GetItemWithError(r.builtins, key);
       r.sym.Py_DecRef(key);
@@ -417,30 +190,51 @@ function classFor(
 }
 
 let tables: {
-  all: readonly (typeof PyErr)[];
-  aliases: Readonly<Record<string, typeof PyErr>>;
+  all: readonly ErrClass[];
+  aliases: Readonly<Record<string, ErrClass>>;
 } | null = null;
-/** Called once by the exceptions module to break the import cycle. */
+/** Called once by the exceptions module (src/types/exceptions.ts). */
 export function registerExceptionClasses(
-  all: readonly (typeof PyErr)[],
-  aliases: Readonly<Record<string, typeof PyErr>>,
+  all: readonly ErrClass[],
+  aliases: Readonly<Record<string, ErrClass>>,
 ): void {
   tables = { all, aliases };
+}
+
+/** The registered class of the builtin exception `pyName`. */
+function classNamed(pyName: string): ErrClass {
+  const cls = tables?.all.find((c) => c.pyName === pyName);
+  if (cls === undefined) {
+    throw new Error(
+      `pyembed internal error: exception classes not registered (${pyName})`,
+    );
+  }
+  return cls;
+}
+
+/**
+ * `PyXxx.newErr(message)` for core modules, which sit below the error
+ * classes: a lazy error of the builtin exception `pyName`.
+ */
+export function newErr(pyName: string, message: string): FetchedError {
+  return new (classNamed(pyName))(message);
 }
 
 /**
  * Take the raised Python exception (the GIL is held) and return it as a JS
  * error. Call after a C API call reported failure.
  */
-export function fetchError(): PyErr {
+export function fetchError(): FetchedError {
   const r = runtime();
   const sym = r.sym;
   sym.PyErr_Fetch(outType, outValue, outTb);
   if (outType[0] === 0n) {
     outValue[0] = 0n;
     outTb[0] = 0n;
-    const cls = tables!.all.find((c) => c.pyName === "SystemError") ?? PyErr;
-    return new cls("a Python C API call failed without setting an exception");
+    return newErr(
+      "SystemError",
+      "a Python C API call failed without setting an exception",
+    );
   }
   sym.PyErr_NormalizeException(outType, outValue, outTb);
   const type = outPtr(outType)!;
@@ -458,7 +252,8 @@ export function fetchError(): PyErr {
   return new cls(safeStr(r, value), { value, typeName });
 }
 
-function formatTraceback(r: Runtime, value: Ptr): string {
+/** `traceback.format_exception` of the exception object `value` (GIL held). */
+export function formatTraceback(r: Runtime, value: Ptr): string {
   const tbmod = r.sym.PyImport_Import(strNew(r, "traceback"));
   if (tbmod === null) {
     r.sym.PyErr_Clear();
@@ -514,8 +309,8 @@ export function restoreError(e: unknown): void {
   // JS stack ran out) is replaced: exactly one exception leaves the callback.
   r.sym.PyErr_Clear();
   try {
-    if (e instanceof PyErr) {
-      raiseIn(e, r);
+    if (kit !== null && kit.is(e)) {
+      kit.raise(e, r);
       return;
     }
     if (isStackOverflow(e)) {

@@ -22,7 +22,7 @@ import {
   toPy,
 } from "../core/convert.ts";
 import { fetchError, restoreError } from "../core/err.ts";
-import { PyTypeError } from "../core/exceptions.ts";
+import { PyTypeError } from "../types/exceptions.ts";
 import { isThenable, type Tier, withCallbackScope } from "../core/gil.ts";
 import { loadedRuntime, type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";

@@ -16,7 +16,7 @@ import {
   typeName,
 } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
-import { PyTypeError, PyValueError } from "../core/exceptions.ts";
+import { PyTypeError, PyValueError } from "./exceptions.ts";
 import { deadMessage, gilHeld, noGilError, type Ref } from "../core/gil.ts";
 import {
   cstr,

@@ -39,8 +39,9 @@ import {
   typeFlags,
   typeName,
 } from "../core/convert.ts";
-import { fetchError, PyErr } from "../core/err.ts";
-import { PyTypeError } from "../core/exceptions.ts";
+import { fetchError } from "../core/err.ts";
+import { PyErr } from "./err.ts";
+import { PyTypeError } from "./exceptions.ts";
 import { detachedFromScopes, gilHeld } from "../core/gil.ts";
 import {
   cstr,

@@ -12,7 +12,7 @@ import {
   typeFlags,
 } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
-import { PyTypeError } from "../core/exceptions.ts";
+import { PyTypeError } from "./exceptions.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { itemAt, ptrOf, PyAny, sliceOf, wrap } from "./any.ts";

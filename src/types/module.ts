@@ -6,7 +6,7 @@
 
 import { compileSource, isSubtype, strToPy, toPy } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
-import { PyValueError } from "../core/exceptions.ts";
+import { PyValueError } from "./exceptions.ts";
 import { cstr, FILE_INPUT, runtime } from "../core/runtime.ts";
 import { attrString, ptrOf, PyAny, wrap, wrapBorrowed } from "./any.ts";
 import type { PyCFunction } from "./cfunction.ts";

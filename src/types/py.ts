@@ -5,12 +5,12 @@
  */
 
 import { registerBorrower } from "../core/convert.ts";
-import { setPyFactory } from "../core/err.ts";
 import { gilHeld, noGilError } from "../core/gil.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { Strong } from "../core/strong.ts";
 import { ptrOf, PyAny, wrapBorrowed } from "./any.ts";
+import { setPyFactory } from "./err.ts";
 import { type Ctor, KEY } from "./internal.ts";
 
 /**

@@ -14,7 +14,7 @@ import {
   typeFlags,
   typeName,
 } from "../core/convert.ts";
-import { PyModuleNotFoundError, PyTypeError } from "../core/exceptions.ts";
+import { PyModuleNotFoundError, PyTypeError } from "./exceptions.ts";
 import { fetchError } from "../core/err.ts";
 import {
   allowThreads,

@@ -14,7 +14,7 @@ import {
   typeName,
 } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
-import { PyTypeError } from "../core/exceptions.ts";
+import { PyTypeError } from "./exceptions.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { ptrOf, PyAny } from "./any.ts";
 
