@@ -1,6 +1,8 @@
 /**
  * What most programs need from the experimental tier, in one import
- * (PyO3's `use pyo3::experimental::prelude::*`).
+ * (PyO3's `use pyo3::experimental::prelude::*`), with every type those
+ * signatures name, so that `deno doc --lint experimental/prelude.ts` passes
+ * on its own.
  *
  * @experimental
  * @example
@@ -17,15 +19,21 @@
  */
 
 export {
+  type AwaitOptions,
   Extract,
   type FromPyObject,
+  type Kwargs,
   Py,
   PyAny,
+  PyCFunction,
   PyDict,
   PyErr,
+  PyIterator,
   PyList,
   PyModule,
   Python,
+  PythonBase,
   PyTuple,
+  type PyTypeInfo,
   toPyObject,
 } from "./mod.ts";

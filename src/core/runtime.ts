@@ -32,6 +32,8 @@ export interface PythonVersion {
   micro: number;
   /** The full `sys.version` string. */
   full: string;
+  /** `"3.11.7"`: `String(Python.version)`. */
+  toString(): string;
 }
 
 /** Builtin type objects, kept alive for the life of the process. */
@@ -691,6 +693,12 @@ function alreadyInitialized(
 function buildRuntime(loaded: LoadedLibrary, sym: Sym): Runtime {
   const { major, minor, micro, full } = loaded.version;
   const version: PythonVersion = { major, minor, micro, full };
+  // `String(Python.version)` is "3.11.7" (not enumerable: the object still
+  // compares and serializes as its four fields).
+  Object.defineProperty(version, "toString", {
+    value: (): string => `${major}.${minor}.${micro}`,
+  });
+  Object.freeze(version);
   const builtins = must(sym.PyEval_GetBuiltins(), "no builtins");
   const get = (name: string): Ptr => {
     const key = must(sym.PyUnicode_InternFromString(cstr(name)), name);

@@ -747,6 +747,53 @@ export class PyAny {
     }
   }
 
+  /**
+   * `console.log(obj)` (Deno's inspect) shows `repr(obj)`, as Python's
+   * REPL does. Never throws: outside its scope, after release, or when
+   * `__repr__` raises, it shows `<PyList: ...>` with the reason.
+   */
+  [Symbol.for("Deno.customInspect")](): string {
+    try {
+      return this.repr();
+    } catch (e) {
+      // The first clause of the message: "This Python object was released".
+      const why = String((e as Error)?.message).split(/\n| \(|: /)[0];
+      return `<${(this.constructor as typeof PyAny).typeName}: ${why}>`;
+    }
+  }
+
+  /**
+   * `JSON.stringify(obj)`: the object as Python's `json.dumps` would write it
+   * (dicts with string keys, lists and tuples, str, int, float, bool, None),
+   * parsed back. Anything else (a set, bytes, NaN, a custom object) throws
+   * the `TypeError`/`ValueError` `json.dumps` raises, naming the type; an
+   * int beyond 2^53 throws a `TypeError`, as `JSON.stringify` of a bigint
+   * does (a JS number would round it).
+   *
+   * @example
+   * ```ts ignore
+   * Python.withGil((py) => JSON.stringify({ data: py.eval("{'a': (1, 2), 'b': None}") }));
+   * // '{"data":{"a":[1,2],"b":null}}'
+   * ```
+   */
+  toJSON(): unknown {
+    const p = ptrOf(this);
+    const sym = runtime().sym;
+    const dumps = jsonDumps();
+    const t = sym.PyTuple_New(ssize(1));
+    if (t === null) throw fetchError();
+    sym.Py_IncRef(p);
+    sym.PyTuple_SetItem(t, ssize(0), p);
+    const s = sym.PyObject_Call(dumps, t, jsonKwargs());
+    sym.Py_DecRef(t);
+    if (s === null) throw fetchError();
+    try {
+      return JSON.parse(strToJs(s), exactInts);
+    } finally {
+      sym.Py_DecRef(s);
+    }
+  }
+
   /** `type(self)`. */
   getType(): PyAny {
     return wrap(this.#py, runtime().sym.PyObject_Type(ptrOf(this)), PyAny);
@@ -884,4 +931,51 @@ export class PyIterator extends PyAny {
     }
     return wrap(this.py(), item, PyAny);
   }
+}
+
+let dumpsFn: Ptr | null = null;
+let dumpsKw: Ptr | null = null;
+
+/** `json.dumps` (GIL held), kept for the life of the process. */
+function jsonDumps(): Ptr {
+  if (dumpsFn !== null) return dumpsFn;
+  const sym = runtime().sym;
+  const mod = sym.PyImport_Import(strCache("json"));
+  if (mod === null) throw fetchError();
+  const f = sym.PyObject_GetAttr(mod, strCache("dumps"));
+  sym.Py_DecRef(mod);
+  if (f === null) throw fetchError();
+  return (dumpsFn = f);
+}
+
+/** `{"allow_nan": False}`: NaN and infinities are not JSON. */
+function jsonKwargs(): Ptr {
+  if (dumpsKw !== null) return dumpsKw;
+  const r = runtime();
+  const d = r.sym.PyDict_New();
+  if (d === null) throw fetchError();
+  if (r.sym.PyDict_SetItem(d, strCache("allow_nan"), r.false_) !== 0) {
+    r.sym.Py_DecRef(d);
+    throw fetchError();
+  }
+  return (dumpsKw = d);
+}
+
+/** `JSON.parse` reviver: an integer JSON cannot hold exactly is an error, not a rounded number. */
+function exactInts(
+  _key: string,
+  value: unknown,
+  context?: { source?: string },
+): unknown {
+  if (
+    typeof value === "number" && !Number.isSafeInteger(value) &&
+    context?.source !== undefined && /^-?\d+$/.test(context.source)
+  ) {
+    throw new TypeError(
+      `JSON.stringify: the Python int ${context.source} is beyond 2^53, where a JSON number ` +
+        "in JS rounds (JSON.stringify throws for a bigint too): convert it with str() or " +
+        "extract it with Extract.bigint",
+    );
+  }
+  return value;
 }

@@ -4,8 +4,9 @@
  * @module
  */
 
-import { registerBorrower } from "../core/convert.ts";
-import { gilHeld, noGilError } from "../core/gil.ts";
+import { registerBorrower, strToJs } from "../core/convert.ts";
+import { fetchError } from "../core/err.ts";
+import { gilHeld, noGilError, withGilScope } from "../core/gil.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { Strong } from "../core/strong.ts";
@@ -125,6 +126,33 @@ export class Py<T extends PyAny = PyAny> {
   /** Release the reference (takes the GIL if needed). Idempotent. */
   [Symbol.dispose](): void {
     this.#strong.release();
+  }
+
+  /**
+   * `console.log(ref)` shows `Py(repr(obj))`, taking the GIL for it when
+   * needed (a `Py` is GIL-independent). Never throws: a disposed `Py`, or a
+   * `__repr__` that raises, shows why.
+   */
+  [Symbol.for("Deno.customInspect")](): string {
+    const p = this.#strong.ptr;
+    if (p === null) return "Py(<disposed>)";
+    try {
+      return `Py(${withGilScope(() => reprOf(p))})`;
+    } catch (e) {
+      return `Py(<${String((e as Error)?.message).split("\n")[0]}>)`;
+    }
+  }
+}
+
+/** `repr(p)` (GIL held). */
+function reprOf(p: Ptr): string {
+  const sym = runtime().sym;
+  const s = sym.PyObject_Repr(p);
+  if (s === null) throw fetchError();
+  try {
+    return strToJs(s);
+  } finally {
+    sym.Py_DecRef(s);
   }
 }
 

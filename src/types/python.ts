@@ -250,18 +250,24 @@ export abstract class PythonBase {
 
   /**
    * Evaluate one expression. `globals` defaults to `__main__`'s dict, as in
-   * PyO3; `locals` defaults to `globals`.
+   * PyO3; `locals` defaults to `globals`. `globals` must be a dict at run
+   * time (a `PyDict`, or any `PyAny` holding one: no downcast needed), as
+   * for Python's `eval`; `locals` may be any mapping.
    */
-  eval(code: string, globals?: PyDict, locals?: PyDict): PyAny {
+  eval(code: string, globals?: PyDict | PyAny, locals?: PyAny): PyAny {
     return wrap(this, this.#exec(code, EVAL_INPUT, globals, locals), PyAny);
   }
 
-  /** Execute statements. `globals` defaults to `__main__`'s dict. */
-  run(code: string, globals?: PyDict, locals?: PyDict): void {
+  /**
+   * Execute statements. `globals` defaults to `__main__`'s dict; as for
+   * {@linkcode PythonBase.eval}, it must be a dict at run time and `locals`
+   * any mapping.
+   */
+  run(code: string, globals?: PyDict | PyAny, locals?: PyAny): void {
     runtime().sym.Py_DecRef(this.#exec(code, FILE_INPUT, globals, locals));
   }
 
-  #exec(code: string, mode: number, globals?: PyDict, locals?: PyDict): Ptr {
+  #exec(code: string, mode: number, globals?: PyAny, locals?: PyAny): Ptr {
     const sym = runtime().sym;
     tokenState(this);
     let g: Ptr;
