@@ -34,6 +34,7 @@ export {
   pyfunction,
   type PyFunctionHandler,
   pyfunctionTableSize,
+  pymethod,
 } from "./function/pyfunction.ts";
 export { pymodule } from "./function/pymodule.ts";
 export { Py } from "./types/py.ts";

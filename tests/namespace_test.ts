@@ -14,7 +14,7 @@ for (const t of TIERS) {
       py.run("y = x + 1", g);
       assert.equal(py.eval("x + y", g).toJs(), 41);
       py.run(
-        "import collections\nclass M(collections.abc.Mapping):\n" +
+        "import collections.abc\nclass M(collections.abc.Mapping):\n" +
           "    def __getitem__(self, k):\n        if k == 'z': return 100\n        raise KeyError(k)\n" +
           "    def __iter__(self): return iter(['z'])\n    def __len__(self): return 1\nm = M()",
         g,

@@ -31,6 +31,8 @@ export const SYMBOLS = {
   Py_DecodeLocale: { parameters: ["buffer", "pointer"], result: "pointer" },
   /** PyOS_sighandler_t PyOS_setsig(int sig, PyOS_sighandler_t handler) */
   PyOS_setsig: { parameters: ["i32", "pointer"], result: "pointer" },
+  /** PyObject* PyInstanceMethod_New(PyObject* func)  (new): binds func as a method when on a class */
+  PyInstanceMethod_New: { parameters: ["pointer"], result: "pointer" },
   /** int PyErr_CheckSignals(void): run the Python handlers of tripped signals (main thread) */
   PyErr_CheckSignals: { parameters: [], result: "i32" },
   /** void PyErr_WriteUnraisable(PyObject* obj): report and clear the raised exception */

@@ -382,6 +382,43 @@ export function pyfunction<P extends PythonBase>(
   return wrap(py, functionPtr(py, signature, handler), PyCFunction);
 }
 
+/**
+ * A TypeScript function that binds as a method when stored on a Python class
+ * (as a `def` in the class body does): `obj.name(x)` calls it with `obj` as
+ * its first parameter, conventionally `self`. It is `pyfunction`'s function
+ * wrapped in CPython's `instancemethod` (`PyInstanceMethod_New`), so calling
+ * it directly, or through the class (`Cls.name(obj, x)`), passes every
+ * argument as given. Argument errors are those of a `def` with that
+ * signature; CPython 3.10+ prefixes a method's qualified name
+ * (`Cls.name()`), which a TypeScript function does not know, so its errors
+ * say `name()`.
+ *
+ * @example
+ * ```ts
+ * import { Extract, pymethod, Python } from "@pyembed/pyembed";
+ * Python.withGil((py) => {
+ *   const d = py.eval("{}");
+ *   py.run("class Point:\n    def __init__(self, x, y): self.x, self.y = x, y", d);
+ *   const cls = py.eval("Point", d);
+ *   cls.setattr("norm1", pymethod(py, "norm1(self, scale=1)", ({ self, scale }) =>
+ *     (Math.abs(self.getattr("x").extract(Extract.float)) +
+ *       Math.abs(self.getattr("y").extract(Extract.float))) * scale.extract(Extract.float)));
+ *   console.log(py.eval("Point(3, -4).norm1(scale=2)", d).toJs()); // 14
+ * });
+ * ```
+ */
+export function pymethod<P extends PythonBase>(
+  py: P,
+  signature: string,
+  handler: PyFunctionHandler<P>,
+): PyAny {
+  const f = functionPtr(py, signature, handler);
+  const m = runtime().sym.PyInstanceMethod_New(f);
+  runtime().sym.Py_DecRef(f);
+  if (m === null) throw fetchError();
+  return wrap(py, m, PyAny);
+}
+
 /** `ast.literal_eval(text)` as a new reference, with no tier object made. */
 function literalEval(text: string): Ptr {
   const sym = runtime().sym;
