@@ -251,7 +251,10 @@ for (const { name, withGil, api } of TIERS) {
       withGil((py) => {
         const l = api.PyList.new(py, [1]);
         for (const sym of Object.getOwnPropertySymbols(api.PyAny.prototype)) {
-          if (sym === Symbol.dispose || sym === Symbol.iterator) continue;
+          if (
+            sym === Symbol.dispose || sym === Symbol.iterator ||
+            sym === Symbol.for("Deno.customInspect")
+          ) continue; // well-known symbols, not brands
           const forged = { [sym]: () => Deno.UnsafePointer.create(8n) };
           throwsLike(() => l.append(forged), api.PyTypeError, /cannot convert/);
         }

@@ -10,7 +10,13 @@
  */
 
 import { gilHeld, withGilScope } from "./gil.ts";
-import { cstr, type Ptr, type Runtime, runtime } from "./runtime.ts";
+import {
+  cstr,
+  FILE_INPUT,
+  type Ptr,
+  type Runtime,
+  runtime,
+} from "./runtime.ts";
 import { setSignalErrorHook } from "./signals.ts";
 import { ssize } from "./ssize.ts";
 
@@ -244,12 +250,186 @@ export function fetchError(): FetchedError {
     sym.PyException_SetTraceback(value, tb);
     sym.Py_DecRef(tb);
   }
-  const cls = classFor(r, type, tables!.all, tables!.aliases);
-  const nameObj = getAttrStr(r, type, "__name__");
-  const typeName = nameObj ? utf8(r, nameObj) : cls.pyName;
-  if (nameObj) sym.Py_DecRef(nameObj);
   sym.Py_DecRef(type);
-  return new cls(safeStr(r, value), { value, typeName });
+  return errorOf(value);
+}
+
+/**
+ * The JS error for the exception object `value` (GIL held; a new reference,
+ * stolen): the very JS value a TypeScript function threw, when `value` is
+ * the `RuntimeError` that carried it through Python (`identity`), else a
+ * new error of the class mapped from its type, owning `value`.
+ */
+export function errorOf(value: Ptr, identity = true): FetchedError {
+  const r = runtime();
+  const sym = r.sym;
+  const type = sym.PyObject_Type(value)!;
+  try {
+    if (identity) {
+      const origin = jsOrigin(r, type, value);
+      if (origin !== undefined) {
+        sym.Py_DecRef(value);
+        return origin as FetchedError;
+      }
+    }
+    const cls = classFor(r, type, tables!.all, tables!.aliases);
+    const nameObj = getAttrStr(r, type, "__name__");
+    const typeName = nameObj ? utf8(r, nameObj) : cls.pyName;
+    if (nameObj) sym.Py_DecRef(nameObj);
+    return new cls(safeStr(r, value), { value, typeName });
+  } finally {
+    sym.Py_DecRef(type);
+  }
+}
+
+/**
+ * The cause of the exception object `value` as Python shows it (GIL held):
+ * `__cause__` (`raise X from Y`), else `__context__` (raised while handling
+ * another) unless `__suppress_context__`; as a JS error, or `undefined`.
+ */
+export function causeOf(value: Ptr): unknown {
+  const r = runtime();
+  const sym = r.sym;
+  const cause = sym.PyException_GetCause(value);
+  if (cause !== null) return errorOf(cause);
+  const suppress = getAttrStr(r, value, "__suppress_context__");
+  const suppressed = suppress !== null && sym.PyObject_IsTrue(suppress) === 1;
+  if (suppress !== null) sym.Py_DecRef(suppress);
+  if (sym.PyErr_Occurred() !== null) sym.PyErr_Clear();
+  if (suppressed) return undefined;
+  const context = sym.PyException_GetContext(value);
+  return context === null ? undefined : errorOf(context);
+}
+
+// --- JS errors keep their identity through Python -------------------------
+//
+// A JS object thrown by a TypeScript function becomes a RuntimeError in
+// Python (restoreError); the RuntimeError carries a token
+// (`_pyembed_js`) whose id maps to the thrown object here. When that
+// RuntimeError comes back to JS (fetchError, or as a cause), the thrown
+// object itself is returned. The map holds the object while Python holds
+// the token: the token's __del__ queues its id, and the next restoreError
+// drops the ids queued.
+
+const jsErrors = new Map<number, object>();
+const names = new Map<string, Ptr>();
+
+/** An interned name, made once (GIL held). */
+function nameOf(r: Runtime, s: string): Ptr {
+  let p = names.get(s);
+  if (p === undefined) {
+    p = r.sym.PyUnicode_InternFromString(cstr(s))!;
+    names.set(s, p);
+  }
+  return p;
+}
+let nextJsError = 1;
+let tokenKit: { make: Ptr; dead: Ptr } | null = null;
+
+const TOKEN_CODE = `
+class _JsErrorToken:
+    __slots__ = ("id",)
+    dead = []
+
+    def __init__(self, i):
+        self.id = i
+
+    def __del__(self, dead=dead):
+        dead.append(self.id)
+
+make = _JsErrorToken
+dead = _JsErrorToken.dead
+`;
+
+function getTokenKit(r: Runtime): { make: Ptr; dead: Ptr } {
+  if (tokenKit !== null) return tokenKit;
+  const sym = r.sym;
+  const ns = sym.PyDict_New()!;
+  sym.PyDict_SetItem(ns, nameOf(r, "__builtins__"), r.builtins);
+  const co = sym.Py_CompileString(
+    cstr(TOKEN_CODE),
+    cstr("<pyembed-js-error>"),
+    FILE_INPUT,
+  );
+  const res = co === null ? null : sym.PyEval_EvalCode(co, ns, ns);
+  if (co !== null) sym.Py_DecRef(co);
+  if (res === null) throw fetchError();
+  sym.Py_DecRef(res);
+  const item = (k: string): Ptr => {
+    const v = sym.PyDict_GetItemWithError(ns, nameOf(r, k))!;
+    sym.Py_IncRef(v);
+    return v;
+  };
+  tokenKit = { make: item("make"), dead: item("dead") };
+  sym.Py_DecRef(ns);
+  return tokenKit;
+}
+
+/** Attach a token for the thrown object `e` to the exception `exc` (GIL held). */
+function carryJsError(r: Runtime, exc: Ptr, e: object): void {
+  const sym = r.sym;
+  const kit = getTokenKit(r);
+  const n = Number(sym.PyList_Size(kit.dead));
+  if (n > 0) {
+    for (let i = 0; i < n; i++) {
+      const id = sym.PyLong_AsDouble(sym.PyList_GetItem(kit.dead, ssize(i))!);
+      jsErrors.delete(id);
+    }
+    sym.PyList_SetSlice(kit.dead, ssize(0), ssize(n), null);
+  }
+  const id = nextJsError++;
+  const idObj = sym.PyLong_FromDouble(id)!;
+  const token = callOne(r, kit.make, idObj);
+  sym.Py_DecRef(idObj);
+  const rc = sym.PyObject_SetAttr(exc, nameOf(r, "_pyembed_js"), token);
+  sym.Py_DecRef(token);
+  if (rc !== 0) throw fetchError();
+  jsErrors.set(id, e);
+}
+
+/** Internal, for tests: how many thrown JS objects Python may still hand back. */
+export function jsErrorsHeld(): number {
+  return jsErrors.size;
+}
+
+/** The JS object the exception `value` carries, or `undefined` (GIL held). */
+function jsOrigin(r: Runtime, type: Ptr, value: Ptr): object | undefined {
+  if (
+    jsErrors.size === 0 ||
+    !Deno.UnsafePointer.equals(type, builtinType(r, "RuntimeError"))
+  ) {
+    return undefined;
+  }
+  const sym = r.sym;
+  const token = sym.PyObject_GetAttr(value, nameOf(r, "_pyembed_js"));
+  if (token === null) {
+    sym.PyErr_Clear();
+    return undefined;
+  }
+  const idObj = sym.PyObject_GetAttr(token, nameOf(r, "id"));
+  sym.Py_DecRef(token);
+  if (idObj === null) {
+    sym.PyErr_Clear();
+    return undefined;
+  }
+  const id = sym.PyLong_AsDouble(idObj);
+  sym.Py_DecRef(idObj);
+  const origin = jsErrors.get(id);
+  if (origin === undefined) return undefined;
+  // The Python frames it crossed, on the object itself (not enumerable).
+  try {
+    if (Object.isExtensible(origin)) {
+      Object.defineProperty(origin, "pythonTraceback", {
+        value: formatTraceback(r, value),
+        configurable: true,
+        writable: true,
+        enumerable: false,
+      });
+    }
+  } catch {
+    // a Proxy that refuses: the object is returned all the same
+  }
+  return origin;
 }
 
 /** `traceback.format_exception` of the exception object `value` (GIL held). */
@@ -338,6 +518,13 @@ export function restoreError(e: unknown): void {
         r.sym.Py_DecRef(res);
         r.sym.Py_DecRef(note);
         r.sym.Py_DecRef(add);
+      }
+    }
+    if ((typeof e === "object" && e !== null) || typeof e === "function") {
+      try {
+        carryJsError(r, exc, e);
+      } catch {
+        r.sym.PyErr_Clear(); // identity lost, the exception still goes
       }
     }
     const t = r.sym.PyObject_Type(exc)!;

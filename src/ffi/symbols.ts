@@ -102,6 +102,10 @@ export const SYMBOLS = {
   },
   /** PyObject* PyException_GetTraceback(PyObject* ex)  (new) */
   PyException_GetTraceback: { parameters: ["pointer"], result: "pointer" },
+  /** PyObject* PyException_GetCause(PyObject* ex)  (new; NULL when none) */
+  PyException_GetCause: { parameters: ["pointer"], result: "pointer" },
+  /** PyObject* PyException_GetContext(PyObject* ex)  (new; NULL when none) */
+  PyException_GetContext: { parameters: ["pointer"], result: "pointer" },
   /** void PyException_SetCause(PyObject* ex, PyObject* cause)  (steals cause) */
   PyException_SetCause: { parameters: ["pointer", "pointer"], result: "void" },
 
@@ -286,6 +290,11 @@ export const SYMBOLS = {
   },
   /** PyObject* PyList_New(Py_ssize_t len)  (new) */
   PyList_New: { parameters: ["pointer"], result: "pointer" },
+  /** int PyList_SetSlice(PyObject* list, Py_ssize_t low, Py_ssize_t high, PyObject* itemlist)  (NULL deletes) */
+  PyList_SetSlice: {
+    parameters: ["pointer", "pointer", "pointer", "pointer"],
+    result: "i32",
+  },
   /** PyObject* PyList_GetItem(PyObject* list, Py_ssize_t index)  (borrowed) */
   PyList_GetItem: { parameters: ["pointer", "pointer"], result: "pointer" },
   /** int PyList_SetItem(PyObject* list, Py_ssize_t index, PyObject* item)  (steals item) */

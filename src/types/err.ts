@@ -5,13 +5,16 @@
  * @module
  */
 
-import { borrowedPtr } from "../core/convert.ts";
+import { borrowedPtr, TpFlags, typeFlags, typeName } from "../core/convert.ts";
 import {
   builtinType,
   callOne,
+  causeOf,
   errGil,
+  errorOf,
   formatTraceback,
   inOwnScope,
+  newErr,
   registerErrKit,
   strNew,
 } from "../core/err.ts";
@@ -91,6 +94,40 @@ export class PyErr extends Error {
     message: string,
   ): T {
     return new this(message);
+  }
+
+  /**
+   * The error for an exception instance made in Python, of any class,
+   * including one Python code defined (`MyError('boom')`): thrown from a
+   * TypeScript function, Python sees that very object raised. The JS class
+   * is the one of its nearest builtin ancestor; `typeName` is its own.
+   *
+   * @example
+   * ```ts ignore
+   * const MyError = py.eval("type('MyError', (ValueError,), {})");
+   * throw PyErr.from(MyError.call1("boom")); // Python: except MyError
+   * ```
+   */
+  static from(exc: PyAny | Py<PyAny>): PyErr {
+    return errGil(() => {
+      const p = borrowedPtr(exc);
+      if (p === undefined) {
+        throw new TypeError(
+          "PyErr.from(exc): pass a Python exception instance (a PyAny or Py), e.g. MyError.call1('message')",
+        );
+      }
+      const sym = runtime().sym;
+      if ((typeFlags(sym, p) & TpFlags.BaseExc) === 0) {
+        throw newErr(
+          "TypeError",
+          `PyErr.from(exc): exc must be an exception instance, not ${
+            typeName(p)
+          }`,
+        );
+      }
+      sym.Py_IncRef(p);
+      return errorOf(p, false) as PyErr;
+    });
   }
 
   /**
@@ -270,6 +307,31 @@ export class PyErr extends Error {
   /** `releaseValue()`, so `using err = ...` works for a caught error. */
   [Symbol.dispose](): void {
     this.releaseValue();
+  }
+
+  /**
+   * `err.cause`: the exception this one was raised from (`raise X from Y`),
+   * else the one being handled when it was raised (unless
+   * `__suppress_context__`), as a JS error (a JS error a TypeScript function
+   * threw comes back as itself), or `undefined`. Read on first use, while
+   * the exception object is held (not after `releaseValue()`).
+   */
+  static {
+    const NONE = Symbol("no cause read yet");
+    const causes = new WeakMap<PyErr, unknown>();
+    Object.defineProperty(PyErr.prototype, "cause", {
+      configurable: true,
+      enumerable: false,
+      get(this: PyErr): unknown {
+        const known = causes.get(this) ?? NONE;
+        if (known !== NONE) return known;
+        const v = this.#ptr();
+        if (v === null) return undefined;
+        const c = errGil(() => causeOf(v));
+        causes.set(this, c);
+        return c;
+      },
+    });
   }
 
   /** Internal: set this error as Python's current exception (the GIL is held). */
