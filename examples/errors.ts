@@ -20,8 +20,8 @@ import {
   pyfunction,
   PyKeyError,
   PyModule,
-  PyRuntimeError,
   Python,
+  PyValueError,
   PyZeroDivisionError,
 } from "../mod.ts";
 
@@ -95,13 +95,33 @@ def call(f, *args):
       Extract.str,
     ),
   );
-  // Python does not catch it: it comes back to TS as a PyRuntimeError.
+  // Python does not catch it: TS gets the very SyntaxError back, with the
+  // Python frames it crossed.
   try {
     mod.callMethod1("call", parse, "{not json");
   } catch (e) {
-    if (!(e instanceof PyRuntimeError)) throw e;
-    console.log(`back in TS as ${e.constructor.name}: ${e.message}`);
-    console.log(e.traceback.trimEnd());
+    if (!(e instanceof SyntaxError)) throw e;
+    console.log(`back in TS as the same ${e.constructor.name}: ${e.message}`);
+    console.log(
+      (e as SyntaxError & { pythonTraceback: string }).pythonTraceback
+        .split("\n").slice(0, 3).join("\n"),
+    );
+  }
+  // Python raises its own exception from it: the JS error is its cause.
+  const ns = py.eval("{}");
+  ns.setItem("parse_config", parse);
+  try {
+    py.run(
+      "try:\n    parse_config('{')\nexcept RuntimeError as e:\n    raise ValueError('bad config') from e",
+      ns,
+    );
+  } catch (e) {
+    if (!(e instanceof PyValueError)) throw e;
+    console.log(
+      `${e.typeName}: ${e.message}, caused by the JS ${
+        (e.cause as Error).constructor.name
+      }`,
+    );
   }
 
   // 4. A PyErr thrown in TS reaches Python as that exception type.
