@@ -31,6 +31,7 @@ export { PyModule } from "./types/module.ts";
 export { PyCFunction } from "./types/cfunction.ts";
 export {
   type PyArgs,
+  type PyArgsOf,
   pyfunction,
   type PyFunctionHandler,
   pyfunctionTableSize,

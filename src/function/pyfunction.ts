@@ -40,9 +40,10 @@ import { KEY } from "../types/internal.ts";
 import type { PythonBase } from "../types/python.ts";
 import { tokenState } from "../types/python.ts";
 import { bindArguments, parseSignature, type Signature } from "./signature.ts";
+import type { PyArgs, PyArgsOf } from "./signature_types.ts";
 
 /** The parameters a handler receives: each name bound to a Python object. */
-export type PyArgs = Record<string, PyAny>;
+export type { PyArgs, PyArgsOf } from "./signature_types.ts";
 
 /**
  * A TypeScript function callable from Python: gets the bound parameters by
@@ -50,8 +51,11 @@ export type PyArgs = Record<string, PyAny>;
  * use their methods)
  * and a token; its return value is converted with `ToPyObject`.
  */
-export type PyFunctionHandler<P extends PythonBase = PythonBase> = (
-  args: PyArgs,
+export type PyFunctionHandler<
+  P extends PythonBase = PythonBase,
+  S extends string = string,
+> = (
+  args: PyArgsOf<S>,
   py: P,
 ) => unknown;
 
@@ -374,12 +378,16 @@ export function pyfunctionTableSize(): number {
  * });
  * ```
  */
-export function pyfunction<P extends PythonBase>(
+export function pyfunction<P extends PythonBase, S extends string>(
   py: P,
-  signature: string,
-  handler: PyFunctionHandler<P>,
+  signature: S,
+  handler: PyFunctionHandler<P, S>,
 ): PyCFunction {
-  return wrap(py, functionPtr(py, signature, handler), PyCFunction);
+  return wrap(
+    py,
+    functionPtr(py, signature, handler as unknown as PyFunctionHandler<P>),
+    PyCFunction,
+  );
 }
 
 /**
@@ -407,12 +415,16 @@ export function pyfunction<P extends PythonBase>(
  * });
  * ```
  */
-export function pymethod<P extends PythonBase>(
+export function pymethod<P extends PythonBase, S extends string>(
   py: P,
-  signature: string,
-  handler: PyFunctionHandler<P>,
+  signature: S,
+  handler: PyFunctionHandler<P, S>,
 ): PyAny {
-  const f = functionPtr(py, signature, handler);
+  const f = functionPtr(
+    py,
+    signature,
+    handler as unknown as PyFunctionHandler<P>,
+  );
   const m = runtime().sym.PyInstanceMethod_New(f);
   runtime().sym.Py_DecRef(f);
   if (m === null) throw fetchError();
