@@ -16,33 +16,11 @@ import type { PyTuple } from "../types/tuple.ts";
 /** Any parameters by name (a signature the compiler cannot read). */
 export type PyArgs = Record<string, PyAny>;
 
-type Space = " " | "\n" | "\t" | "\r";
-type Trim<S extends string> = S extends `${Space}${infer R}` ? Trim<R>
-  : S extends `${infer R}${Space}` ? Trim<R>
-  : S;
-
-/** What is between the first `(` and the last `)`. */
-type Body<S extends string> = Trim<S> extends `${string}(${infer Rest}`
-  ? Trim<Rest> extends `${infer B})` ? B : never
-  : never;
-
-/** The comma-separated pieces (a default holding a comma adds a harmless piece). */
-type Pieces<S extends string> = S extends `${infer H},${infer T}`
-  ? Trim<H> | Pieces<T>
-  : Trim<S>;
-
-type NameOf<P extends string> = P extends `${infer N}=${string}` ? Trim<N>
-  : Trim<P>;
-
-/** `[name, type]` for each parameter piece. */
-type Entry<P extends string> = P extends "" | "/" | "*" ? never
-  : P extends `**${infer N}` ? [NameOf<N>, PyDict]
-  : P extends `*${infer N}` ? [NameOf<N>, PyTuple]
-  : [NameOf<P>, PyAny];
-
 /**
  * The handler's first argument for the signature `S`: each parameter by
- * name, `*args` as a `PyTuple`, `**kwargs` as a `PyDict`.
+ * name, `*args` as a `PyTuple`, `**kwargs` as a `PyDict`. (`M` is the
+ * parser's state: leave it out.) A default holding a comma only adds a
+ * harmless extra name.
  *
  * @example
  * ```ts
@@ -53,5 +31,28 @@ type Entry<P extends string> = P extends "" | "/" | "*" ? never
  * console.log(names.length); // 4
  * ```
  */
-export type PyArgsOf<S extends string> = string extends S ? PyArgs
-  : { [E in Entry<Pieces<Body<S>>> as E[0]]: E[1] };
+export type PyArgsOf<
+  S extends string,
+  M extends "" | "list" | "one" | "any" | "tuple" | "dict" = "",
+> = string extends S ? PyArgs
+  : M extends ""
+    ? S extends `${string}(${infer R})${string}`
+      ? { [K in keyof PyArgsOf<R, "list">]: PyArgsOf<R, "list">[K] }
+    : PyArgs
+  : M extends "list"
+    ? S extends `${infer H},${infer T}`
+      ? PyArgsOf<H, "one"> & PyArgsOf<T, "list">
+    : PyArgsOf<S, "one">
+  : M extends "one"
+    ? S extends `${" " | "\n" | "\t" | "\r"}${infer R}` ? PyArgsOf<R, "one">
+    : S extends `${infer R}${" " | "\n" | "\t" | "\r"}` ? PyArgsOf<R, "one">
+    : S extends "" | "/" | "*" ? Record<never, never>
+    : S extends `**${infer N}` ? PyArgsOf<N, "dict">
+    : S extends `*${infer N}` ? PyArgsOf<N, "tuple">
+    : PyArgsOf<S, "any">
+  : S extends `${infer N}=${string}` ? PyArgsOf<N, M>
+  : S extends `${" " | "\n" | "\t" | "\r"}${infer R}` ? PyArgsOf<R, M>
+  : S extends `${infer R}${" " | "\n" | "\t" | "\r"}` ? PyArgsOf<R, M>
+  : {
+    [K in S]: M extends "dict" ? PyDict : M extends "tuple" ? PyTuple : PyAny;
+  };
