@@ -16,8 +16,10 @@
  *   `threading.Thread`, `concurrent.futures` pool, ...) until its function
  *   returns, and while an async job runs Python on another thread
  *   ({@linkcode enterForeignWork}), it points at CPython's own
- *   `PyObject_Vectorcall` (3.11+; `_PyObject_MakeTpCall` on 3.8; 3.9 and 3.10
- *   have no such export, so no threaded mode) ("threaded mode"): the call goes through C code
+ *   `PyObject_Vectorcall` (3.11+; `_PyObject_MakeTpCall` on 3.8;
+ *   `PyObject_Call` on 3.9 and 3.10, where TypeScript functions use the
+ *   `METH_VARARGS` convention, see {@linkcode varargsConvention})
+ *   ("threaded mode"): the call goes through C code
  *   that picks, per thread (a `_thread._local`), the inner function (JS
  *   thread: Deno's trampoline, same as direct) or the foreign path.
  * - The foreign path queues the call and waits for it with the GIL released;
@@ -133,6 +135,24 @@ let innerDef: Ptr | null = null;
 let closeRegistered = false;
 
 const METH_FASTCALL_KEYWORDS = 0x80 | 0x02;
+const METH_VARARGS_KEYWORDS = 0x01 | 0x02;
+
+/**
+ * Internal: does this CPython give TypeScript functions the `METH_VARARGS |
+ * METH_KEYWORDS` convention, `(self, args tuple, kwargs dict)`? On 3.9 and
+ * 3.10, whose only exported forwarder with a method's signature is
+ * `PyObject_Call` (see `threads_py.ts`); elsewhere `METH_FASTCALL |
+ * METH_KEYWORDS`.
+ */
+export function varargsConvention(): boolean {
+  const minor = runtime().version.minor;
+  return minor === 9 || minor === 10;
+}
+
+/** Internal: the `ml_flags` of every TypeScript function's `PyMethodDef`. */
+export function methodFlags(): number {
+  return varargsConvention() ? METH_VARARGS_KEYWORDS : METH_FASTCALL_KEYWORDS;
+}
 
 /** A calloc'ed `PyMethodDef` {"TypeScript function", meth, fastcall, NULL}. */
 function methodDef(meth: Ptr): Ptr {
@@ -144,7 +164,7 @@ function methodDef(meth: Ptr): Ptr {
   const buf = new DataView(new ArrayBuffer(32));
   buf.setBigUint64(0, BigInt(Deno.UnsafePointer.value(namePtr)), true);
   buf.setBigUint64(8, BigInt(Deno.UnsafePointer.value(meth)), true);
-  buf.setInt32(16, METH_FASTCALL_KEYWORDS, true);
+  buf.setInt32(16, methodFlags(), true);
   sym.memcpyTo(def, new Uint8Array(buf.buffer), ssize(32));
   return def;
 }

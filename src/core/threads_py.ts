@@ -10,8 +10,9 @@
  *   shows `<built-in function name>`) and whose `PyMethodDef.ml_meth` this
  *   module switches: Deno's trampoline while no other Python thread can run
  *   ("direct mode", the same-thread fast path, no cost), or CPython's own
- *   `PyObject_Vectorcall` (3.11+) / `_PyObject_MakeTpCall` (3.8) while one
- *   can ("threaded mode"; none on 3.9 and 3.10, see `supported`). In
+ *   `PyObject_Vectorcall` (3.11+) / `_PyObject_MakeTpCall` (3.8) /
+ *   `PyObject_Call` (3.9, 3.10, where functions use `METH_VARARGS`) while one
+ *   can ("threaded mode"). In
  *   threaded mode the call reaches `TypeScriptFunction.__call__`, all C: a
  *   property whose getter is `operator.attrgetter('_pyembed_impl.impl')`,
  *   where `_pyembed_impl` is a `_thread._local`: on the JS thread `impl` is
@@ -62,14 +63,16 @@ busy_message = None    # set by the JS side (formatted with name, seconds)
 ended_message = None   # set by the JS side
 
 
-# CPython's exported forwarder with the METH_FASTCALL | METH_KEYWORDS
-# signature (callable, args, nargs, kwnames): _PyObject_MakeTpCall on 3.8,
-# PyObject_Vectorcall from 3.11. 3.9 and 3.10 export neither in that shape
-# (PyObject_Vectorcall is static inline there, _PyObject_MakeTpCall takes a
-# thread state first): no threaded mode on them.
+# CPython's exported forwarder with the signature of a TypeScript function's
+# PyMethodDef: (callable, args, nargs, kwnames) for METH_FASTCALL |
+# METH_KEYWORDS, _PyObject_MakeTpCall on 3.8 and PyObject_Vectorcall from
+# 3.11. 3.9 and 3.10 export neither in that shape (PyObject_Vectorcall is
+# static inline there, _PyObject_MakeTpCall takes a thread state first), so
+# there TypeScript functions use METH_VARARGS | METH_KEYWORDS, whose
+# (callable, args, kwargs) is PyObject_Call's own signature.
 _forwarder = ('_PyObject_MakeTpCall' if sys.version_info < (3, 9)
-              else None if sys.version_info < (3, 11) else 'PyObject_Vectorcall')
-supported = _forwarder is not None
+              else 'PyObject_Call' if sys.version_info < (3, 11) else 'PyObject_Vectorcall')
+supported = True
 
 
 _new_cfunction = None
@@ -79,8 +82,7 @@ def _load_ctypes():
     global _ctypes, slow_ptr, _new_cfunction
     if _ctypes is None:
         import ctypes
-        if _forwarder is not None:
-            slow_ptr = ctypes.cast(getattr(ctypes.pythonapi, _forwarder), ctypes.c_void_p).value
+        slow_ptr = ctypes.cast(getattr(ctypes.pythonapi, _forwarder), ctypes.c_void_p).value
         f = ctypes.pythonapi.PyCFunction_NewEx
         f.restype = ctypes.py_object
         f.argtypes = [ctypes.c_void_p, ctypes.py_object, ctypes.py_object]

@@ -27,9 +27,11 @@ import { isThenable, type Tier, withCallbackScope } from "../core/gil.ts";
 import { loadedRuntime, type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import {
+  methodFlags,
   newFunctionSelf,
   prepareThreads,
   unregisterDefs,
+  varargsConvention,
 } from "../core/threads.ts";
 import { PyAny, wrap, wrapBorrowed } from "../types/any.ts";
 import { promiseToPy } from "../types/awaitable.ts";
@@ -78,7 +80,6 @@ interface Entry {
   paramNames: readonly string[];
 }
 
-const METH_FASTCALL_KEYWORDS = 0x80 | 0x02;
 const ID_ATTR = "__pyembed_function_id__";
 const table: (Entry | undefined)[] = [];
 const freeIds: number[] = [];
@@ -166,8 +167,7 @@ function trampolineFn(
 }
 
 // A call from another Python thread reaches this trampoline directly only in
-// direct mode (src/core/threads.ts): a thread CPython did not start, or any
-// thread on 3.9/3.10. Deno runs it on the JS thread when that thread is idle
+// direct mode (src/core/threads.ts): a thread CPython did not start. Deno runs it on the JS thread when that thread is idle
 // in its event loop and blocks the caller (if the JS thread is itself inside
 // Python, that is a deadlock no code here can see). The caller holds the GIL
 // and is blocked until we return. On 3.8-3.11 the current thread state is a
@@ -274,7 +274,58 @@ function invoke(
   return toPy(result, py);
 }
 
-function getTrampoline(): NonNullable<typeof trampoline> {
+let varargsTrampoline:
+  | Deno.UnsafeCallback<{
+    readonly parameters: readonly ["pointer", "pointer", "pointer"];
+    readonly result: "pointer";
+  }>
+  | null = null;
+
+/**
+ * The `METH_VARARGS | METH_KEYWORDS` entry (CPython 3.9 and 3.10, see
+ * `varargsConvention`): `(self, args tuple, kwargs dict or NULL)` becomes
+ * the fastcall arguments the binder reads, the positional ones in place
+ * (the tuple's items), with the keywords' values after them in a scratch
+ * array and their names as a kwnames tuple.
+ */
+function varargsFn(
+  self: Deno.PointerValue,
+  args: Deno.PointerValue,
+  kwargs: Deno.PointerValue,
+): Deno.PointerValue {
+  try {
+    const sym = loadedRuntime().sym;
+    const n = args === null ? 0 : Number(sym.PyTuple_Size(args));
+    const items = n > 0 ? Deno.UnsafePointer.offset(args!, 24) : null; // ob_item
+    const nk = kwargs === null ? 0 : Number(sym.PyDict_Size(kwargs));
+    if (nk === 0) return trampolineFn(self, items, n, null);
+    const keys = sym.PyDict_Keys(kwargs!);
+    const values = keys === null ? null : sym.PyDict_Values(kwargs!);
+    const names = values === null ? null : sym.PyList_AsTuple(keys!);
+    try {
+      if (names === null) return null; // MemoryError set
+      // Its own array: a nested call must not overwrite it.
+      const argv = new BigUint64Array(n + nk);
+      if (n > 0) {
+        const view = new Deno.UnsafePointerView(items!);
+        for (let i = 0; i < n; i++) argv[i] = view.getBigUint64(i * 8);
+      }
+      for (let j = 0; j < nk; j++) {
+        const v = sym.PyList_GetItem(values!, ssize(j));
+        argv[n + j] = BigInt(Deno.UnsafePointer.value(v));
+      }
+      return trampolineFn(self, Deno.UnsafePointer.of(argv), n, names);
+    } finally {
+      if (names !== null) sym.Py_DecRef(names);
+      if (values !== null) sym.Py_DecRef(values);
+      if (keys !== null) sym.Py_DecRef(keys);
+    }
+  } catch {
+    return null; // never unwind into C (trampolineFn catches the rest)
+  }
+}
+
+function getTrampoline(): { pointer: Deno.PointerObject } {
   if (trampoline === null) {
     trampoline = new Deno.UnsafeCallback(
       {
@@ -286,7 +337,21 @@ function getTrampoline(): NonNullable<typeof trampoline> {
     // Never keeps the process alive by itself.
     trampoline.unref();
   }
-  prepareThreads(trampoline.pointer);
+  let entry: { pointer: Deno.PointerObject } = trampoline;
+  if (varargsConvention()) {
+    if (varargsTrampoline === null) {
+      varargsTrampoline = new Deno.UnsafeCallback(
+        {
+          parameters: ["pointer", "pointer", "pointer"],
+          result: "pointer",
+        } as const,
+        varargsFn,
+      );
+      varargsTrampoline.unref();
+    }
+    entry = varargsTrampoline;
+  }
+  prepareThreads(entry.pointer);
   prepareForeignThreadError();
   if (recursionErrorType === null) {
     const t = runtime().sym.PyDict_GetItemWithError(
@@ -295,7 +360,7 @@ function getTrampoline(): NonNullable<typeof trampoline> {
     );
     if (t !== null) recursionErrorType = t; // a builtin: lives as long as Python
   }
-  return trampoline;
+  return entry;
 }
 
 function cAlloc(bytes: Uint8Array): Ptr {
@@ -551,7 +616,7 @@ function methodDef(name: Ptr, doc: Ptr, meth: Ptr): Ptr {
   const buf = new DataView(new ArrayBuffer(32));
   buf.setBigUint64(0, BigInt(Deno.UnsafePointer.value(name)), true);
   buf.setBigUint64(8, BigInt(Deno.UnsafePointer.value(meth)), true);
-  buf.setInt32(16, METH_FASTCALL_KEYWORDS, true);
+  buf.setInt32(16, methodFlags(), true);
   buf.setBigUint64(24, BigInt(Deno.UnsafePointer.value(doc)), true);
   sym.memcpyTo(def, new Uint8Array(buf.buffer), ssize(32));
   return def;
