@@ -44,3 +44,9 @@ export { setThreadCallTimeout } from "../core/threads.ts";
 export { PyErr } from "../core/err.ts";
 export * from "../core/exceptions.ts";
 export type { InitializeOptions, PythonVersion } from "../core/runtime.ts";
+export {
+  type BufferArray,
+  type BufferArrayConstructor,
+  PyBuffer,
+  type PyBufferOptions,
+} from "./buffer.ts";
