@@ -482,8 +482,7 @@ export class PyBuffer {
         `PyBuffer.view: buffer format '${this.#format}' is not in this machine's byte order: copy it with toTypedArray() (converts)`,
       );
     }
-    const addr = this.#buf === null ? 0n : Deno.UnsafePointer.value(this.#buf);
-    if (BigInt(addr) % BigInt(t.size) !== 0n) {
+    if (!this.#aligned(t)) {
       throw new TypeError(
         `PyBuffer.view: the memory is not aligned to ${t.size} bytes (format '${this.#format}'): copy it with toTypedArray()`,
       );
@@ -531,8 +530,16 @@ export class PyBuffer {
     const shape = this.#shape;
     const strides = this.#strides;
     const n = this.itemCount;
+    if (n === 0) return new t.ctor(0) as BufferArray;
+    if (
+      t.little === LITTLE_ENDIAN && this.#aligned(t) &&
+      (order === "C" ? this.isCContiguous() : this.isFContiguous())
+    ) {
+      // Already in the requested layout: one memcpy (TypedArray.slice).
+      const src = new t.ctor(foreign(this.#buf, this.#len), 0, n * t.parts);
+      return src.slice() as BufferArray;
+    }
     const out = new t.ctor(n * t.parts) as BufferArray;
-    if (n === 0) return out;
     // Byte range spanned by the items, relative to buf (strides may be negative).
     let lo = 0;
     let hi = this.#itemSize;
@@ -607,6 +614,11 @@ export class PyBuffer {
   /** The same as {@linkcode PyBuffer.release}: `using buf = PyBuffer.get(obj)`. */
   [Symbol.dispose](): void {
     this.release();
+  }
+
+  #aligned(t: ItemType): boolean {
+    const addr = this.#buf === null ? 0 : Deno.UnsafePointer.value(this.#buf);
+    return BigInt(addr) % BigInt(t.size) === 0n;
   }
 
   #deadReason(): Dead {
