@@ -157,6 +157,11 @@ for (const [tier, M] of TIERS) {
         assert.deepEqual([...buf.toTypedArray()], values, code);
         v[1] = typeof values[1] === "bigint" ? 42n : 42;
         assert.equal(String(a.getItem(1).toJs()), "42", code);
+        throwsLike(
+          () => a.callMethod1("append", values[0]),
+          PyBufferError,
+          "cannot resize an array that is exporting buffers",
+        );
       }
       // 'l'/'L' are C longs: 8 bytes on LP64, so BigInt64Array/BigUint64Array
       using l = PyBuffer.get(py.eval("__import__('array').array('l', [-5])"));
