@@ -81,3 +81,35 @@ for (const [tier, M] of TIERS) {
     });
   });
 }
+
+for (const [tier, M] of TIERS) {
+  const { Python, Extract } = M;
+  Deno.test({
+    name:
+      `${tier}: Extract.typedArray/shapedArray of numpy arrays (any order, strides)`,
+    ignore: !hasNumpy,
+    fn() {
+      Python.withGil((py) => {
+        const np = (c: string) =>
+          py.eval(`(lambda np: ${c})(__import__('numpy'))`);
+        const t = np("np.arange(6.0).reshape(2, 3).T");
+        assert.deepEqual([...t.extract(Extract.typedArray(Float64Array))], [
+          0,
+          3,
+          1,
+          4,
+          2,
+          5,
+        ]);
+        const s = np("np.arange(12, dtype=np.int32).reshape(3, 4)[::2, 1::2]")
+          .extract(Extract.shapedArray(Int32Array));
+        assert.deepEqual(s.shape, [2, 2]);
+        assert.deepEqual([...s.data], [1, 3, 9, 11]);
+        const h = np("np.array([0.5, 2], dtype=np.float16)").extract(
+          Extract.typedArray(Float16Array),
+        );
+        assert.deepEqual([...h], [0.5, 2]);
+      });
+    },
+  });
+}

@@ -72,6 +72,27 @@ export type BufferArrayConstructor =
   | Float32ArrayConstructor
   | Float64ArrayConstructor;
 
+const ARRAY_TYPES: ReadonlySet<unknown> = new Set<unknown>([
+  Int8Array,
+  Uint8Array,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  BigInt64Array,
+  BigUint64Array,
+  Float16Array,
+  Float32Array,
+  Float64Array,
+]);
+
+/** Internal: is `c` one of the {@linkcode BufferArrayConstructor}s? */
+export function isBufferArrayConstructor(
+  c: unknown,
+): c is BufferArrayConstructor {
+  return ARRAY_TYPES.has(c);
+}
+
 /**
  * Options of {@linkcode PyBuffer.get}.
  *
@@ -373,7 +394,14 @@ export class PyBuffer {
       r.sym.PyBuffer_Release(struct);
       throw e;
     }
-    const b = new PyBuffer(KEY, struct, state, marker);
+    let b: PyBuffer;
+    try {
+      b = new PyBuffer(KEY, struct, state, marker);
+    } catch (e) {
+      r.sym.PyBuffer_Release(struct);
+      state.tier.dispose(marker);
+      throw e;
+    }
     registerResource(b.#resource);
     return b;
   }
