@@ -354,3 +354,33 @@ Deno.test("owned: `using` PyBuffer in a loop releases at once: flat, no export l
     ba.callMethod1("extend", new Uint8Array([1]));
   });
 });
+
+for (const [tier, M] of TIERS) {
+  Deno.test(`${tier}: 3,000 fresh 1 MiB exporters, each viewed and released: RSS stays flat`, () => {
+    M.Python.withGil((py) => {
+      const make = py.eval("lambda: bytearray(1 << 20)");
+      const once = (): number => {
+        // pool: a withPool per iteration; owned: dispose both at once
+        const run = (): number => {
+          const ba = make.call0();
+          const b = M.PyBuffer.get(ba, { writable: true });
+          const v = b.view(Uint8Array);
+          v[v.length - 1] = 1;
+          const n = v.length;
+          b.release();
+          ba[Symbol.dispose]();
+          return n;
+        };
+        return py.withPool ? py.withPool(run) : run();
+      };
+      for (let i = 0; i < 300; i++) once(); // warm up the allocators
+      const rss0 = Deno.memoryUsage().rss;
+      let total = 0;
+      for (let i = 0; i < 3000; i++) total += once();
+      const grown = (Deno.memoryUsage().rss - rss0) / 2 ** 20;
+      assert.equal(total, 3000 * 2 ** 20);
+      // a leaked export would keep every 1 MiB bytearray: ~3,000 MiB
+      assert.ok(grown < 64, `RSS grew by ${grown.toFixed(1)} MiB`);
+    });
+  });
+}
