@@ -1,22 +1,21 @@
 /**
  * SciPy: minimise an objective written in TypeScript. `scipy.optimize.minimize`
- * calls the plain JS function below from Python; its `x` arrives as a `PyAny`
- * wrapping a NumPy ndarray (it has no JS equivalent), and the number it
- * returns becomes a Python float. Needs `numpy` and `scipy`.
+ * calls the plain JS function below from Python; its `x`, a NumPy ndarray,
+ * arrives converted by `toJs()` (a JS array, as `x.tolist()`), and the number
+ * it returns becomes a Python float. Needs `numpy` and `scipy`.
  *
  * Run: `deno task example:scipy`
  *
  * @module
  */
 
-import { Extract, type PyAny, Python } from "../mod.ts";
+import { Extract, Python } from "../mod.ts";
 
 let calls = 0;
 
 /** The Rosenbrock function, minimum 0 at (1, 1). */
-function rosenbrock(x: PyAny): number {
+function rosenbrock([a, b]: number[]): number {
   calls++;
-  const [a, b] = x.callMethod0("tolist").extract(Extract.list(Extract.float));
   return (1 - a) ** 2 + 100 * (b - a * a) ** 2;
 }
 

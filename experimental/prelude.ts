@@ -20,6 +20,8 @@
 
 export {
   type AwaitOptions,
+  type BufferArray,
+  type BufferArrayConstructor,
   Extract,
   type FromPyObject,
   type Kwargs,

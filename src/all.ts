@@ -48,3 +48,9 @@ export { PyErr } from "./types/err.ts";
 export * from "./types/exceptions.ts";
 export type { InitializeOptions, PythonVersion } from "./core/runtime.ts";
 export type { AwaitOptions } from "./types/awaitable.ts";
+export {
+  type BufferArray,
+  type BufferArrayConstructor,
+  PyBuffer,
+  type PyBufferOptions,
+} from "./types/buffer.ts";

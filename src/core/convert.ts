@@ -649,7 +649,44 @@ export function toJs(p: Ptr, depth = 0): unknown {
       }
     }
     if (sym.PyType_IsSubtype(t, r.types.bytearray)) return byteArrayToJs(p);
-    // Number-like objects (numpy scalars, Decimal...): __index__ first, then __float__.
+    // numpy (once imported): an ndarray as its tolist(); a numpy scalar by
+    // its kind (np.bool_ a boolean, not the 1 of its __index__), others
+    // (complex, datetime64, str_...) as their item().
+    const np = numpyTypes ?? numpyTypesIfImported();
+    if (np !== null) {
+      let how: "tolist" | "item" | null = null;
+      if (sym.PyType_IsSubtype(t, np[0]) !== 0) how = "tolist";
+      else if (sym.PyType_IsSubtype(t, np[1]) !== 0) {
+        if (sym.PyType_IsSubtype(t, np[2]) !== 0) {
+          const idx = sym.PyNumber_Index(p);
+          if (idx === null) throw fetchError();
+          try {
+            return intToJs(idx);
+          } finally {
+            sym.Py_DecRef(idx);
+          }
+        }
+        if (sym.PyType_IsSubtype(t, np[3]) !== 0) return floatToJs(p);
+        if (sym.PyType_IsSubtype(t, np[4]) !== 0) {
+          const b = sym.PyObject_IsTrue(p);
+          if (b < 0) throw fetchError();
+          return b === 1;
+        }
+        how = "item";
+      }
+      if (how !== null) {
+        const f = sym.PyObject_GetAttr(p, strCache(how));
+        const v = f === null ? null : sym.PyObject_CallObject(f, null);
+        if (f !== null) sym.Py_DecRef(f);
+        if (v === null) throw fetchError();
+        try {
+          return toJs(v, depth + 1);
+        } finally {
+          sym.Py_DecRef(v);
+        }
+      }
+    }
+    // Other number-like objects (Decimal...): __index__ first, then __float__.
     if (hasAttr(p, "__index__")) {
       const idx = sym.PyNumber_Index(p);
       if (idx === null) throw fetchError();
@@ -668,6 +705,42 @@ export function toJs(p: Ptr, depth = 0): unknown {
   } finally {
     sym.Py_DecRef(t);
   }
+}
+
+/**
+ * `numpy.ndarray`, `generic`, `integer`, `floating` and `bool_` (strong
+ * references, kept for the process), once numpy is in `sys.modules`;
+ * `null` before.
+ */
+let numpyTypes: Ptr[] | null = null;
+const NUMPY_TYPES = ["ndarray", "generic", "integer", "floating", "bool_"];
+
+/** Look numpy's types up in `sys.modules` (no import; a failure is just `null`). */
+function numpyTypesIfImported(): Ptr[] | null {
+  const sym = runtime().sym;
+  const modules = sym.PyImport_GetModuleDict()!;
+  const np = sym.PyDict_GetItemWithError(modules, strCache("numpy"));
+  if (np === null) {
+    if (sym.PyErr_Occurred() !== null) sym.PyErr_Clear();
+    return null;
+  }
+  const found: Ptr[] = [];
+  for (const name of NUMPY_TYPES) {
+    const o = sym.PyObject_GetAttr(np, strCache(name));
+    if (o === null) break;
+    found.push(o);
+    // Half-initialized (a callback during `import numpy`) or not numpy's.
+    if ((typeFlags(sym, o) & TpFlags.Type) === 0) break;
+  }
+  if (
+    found.length === NUMPY_TYPES.length &&
+    (typeFlags(sym, found[found.length - 1]) & TpFlags.Type) !== 0
+  ) {
+    return (numpyTypes = found);
+  }
+  if (sym.PyErr_Occurred() !== null) sym.PyErr_Clear();
+  for (const o of found) sym.Py_DecRef(o);
+  return null;
 }
 
 /** `toJs()` of each item of a tuple (borrowed items: a tuple cannot change). */

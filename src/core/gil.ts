@@ -174,6 +174,7 @@ export function releasePooled(start: number, why: Dead): void {
       sym.Py_DecRef(p);
     }
   }
+  if (resources.length > 0) sweepResources();
 }
 
 function releaseSlots(scope: Scope): void {
@@ -191,6 +192,59 @@ function releaseSlots(scope: Scope): void {
   const { slots, free } = scope;
   while (slots.length > 0) slots.pop();
   while (free.length > 0) free.pop();
+  if (resources.length > 0) sweepResources();
+}
+
+// --- resources other than references (buffers, issue 14) ----------------------
+//
+// An acquired buffer (`PyBuffer`) must be released with `PyBuffer_Release`,
+// not a decref, and its JS views detached first. It registers with its tier
+// like any object, through a placeholder strong reference (`marker`, to
+// `None`) adopted by the tier, so it belongs to the same pool or scope an
+// object made at that moment would; when that pool or scope ends and the
+// marker dies, the sweep below releases the resource. Costs nothing while no
+// resource is live (one length check per pool or scope end).
+
+/** Something a pool or scope releases besides its references: an acquired buffer. */
+export interface Releasable {
+  /** The placeholder reference registered with the tier; dead once its pool or scope ended. */
+  readonly marker: Ref;
+  /** Release the resource (idempotent; called with the GIL held). */
+  release(): void;
+}
+
+/** Live resources of every open pool and scope, in acquisition order. */
+const resources: Releasable[] = [];
+
+/** Register `r` to be released when its marker's pool or scope ends. */
+export function registerResource(r: Releasable): void {
+  resources.push(r);
+}
+
+/** Forget `r` (released explicitly). Searches from the end: usually O(1). */
+export function unregisterResource(r: Releasable): void {
+  const i = resources.lastIndexOf(r);
+  if (i < 0) return;
+  resources[i] = resources[resources.length - 1];
+  resources.pop();
+}
+
+/** The number of live resources (for tests). */
+export function liveResources(): number {
+  return resources.length;
+}
+
+function sweepResources(): void {
+  const dead: Releasable[] = [];
+  let j = 0;
+  for (let i = 0; i < resources.length; i++) {
+    const r = resources[i];
+    if (r.marker.ptr === null) dead.push(r);
+    else resources[j++] = r;
+  }
+  while (resources.length > j) resources.pop();
+  // Newest first, as references are.
+  for (let i = dead.length - 1; i >= 0; i--) dead[i].release();
 }
 
 /** Is `v` a Promise-like (a throwing `then` getter counts as no)? */

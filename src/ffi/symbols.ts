@@ -406,6 +406,15 @@ export const SYMBOLS = {
     parameters: ["pointer", "pointer"],
     result: "pointer",
   },
+
+  // --- buffers (issue 14) -----------------------------------------------------
+  /** int PyObject_GetBuffer(PyObject* exporter, Py_buffer* view, int flags)  (0, or -1 with an exception set) */
+  PyObject_GetBuffer: {
+    parameters: ["pointer", "buffer", "i32"],
+    result: "i32",
+  },
+  /** void PyBuffer_Release(Py_buffer* view)  (drops view->obj) */
+  PyBuffer_Release: { parameters: ["buffer"], result: "void" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The loaded table's type. */

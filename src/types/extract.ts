@@ -27,6 +27,11 @@ import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { type FromPyObject, ptrOf, PyAny, wrap, wrapBorrowed } from "./any.ts";
 import type { PythonBase } from "./python.ts";
+import {
+  type BufferArrayConstructor,
+  isBufferArrayConstructor,
+  PyBuffer,
+} from "./buffer.ts";
 
 function downcastErrorPtr(p: Ptr, target: string): PyTypeError {
   return PyTypeError.newErr(
@@ -205,6 +210,8 @@ function isAnySet(p: Ptr): boolean {
  * | `Extract.dict(k, v)` | `dict` (its own items, as `PyDict_Next`) | `Map<K, V>` |
  * | `Extract.set(e)` | `set` or `frozenset` | `Set<T>` |
  * | `Extract.optional(e)` | `None` or what `e` accepts | `T \| null` |
+ * | `Extract.typedArray(C)` | a buffer-protocol object whose items are `C`'s (`PyBuffer.arrayType === C`) | a copy, `C` (C order) |
+ * | `Extract.shapedArray(C)` | the same | `{ shape, data }`: `data` a C-order copy |
  *
  * Containers are read through new references (an iterator's items, or a
  * snapshot tuple taken first), so Python code that runs during the
@@ -236,6 +243,12 @@ export const Extract: {
   ): FromPyObject<Map<K, V>>;
   set<T>(item: FromPyObject<T>): FromPyObject<Set<T>>;
   optional<T>(inner: FromPyObject<T>): FromPyObject<T | null>;
+  typedArray<C extends BufferArrayConstructor>(
+    type: C,
+  ): FromPyObject<InstanceType<C>>;
+  shapedArray<C extends BufferArrayConstructor>(
+    type: C,
+  ): FromPyObject<{ shape: number[]; data: InstanceType<C> }>;
 } = Object.freeze({
   int: builtin("Extract.int", (p) => indexToNumber(p)),
   bigint: builtin("Extract.bigint", (p) => {
@@ -382,4 +395,44 @@ export const Extract: {
       },
     );
   },
+  typedArray: <C extends BufferArrayConstructor>(
+    type: C,
+  ): FromPyObject<InstanceType<C>> => {
+    checkArrayType(type, "Extract.typedArray");
+    return Object.freeze({
+      extract: (obj: PyAny): InstanceType<C> => {
+        const b = PyBuffer.get(obj);
+        try {
+          return b.toTypedArray(type);
+        } finally {
+          b.release();
+        }
+      },
+    });
+  },
+  shapedArray: <C extends BufferArrayConstructor>(
+    type: C,
+  ): FromPyObject<{ shape: number[]; data: InstanceType<C> }> => {
+    checkArrayType(type, "Extract.shapedArray");
+    return Object.freeze({
+      extract: (obj: PyAny): { shape: number[]; data: InstanceType<C> } => {
+        const b = PyBuffer.get(obj);
+        try {
+          return { shape: [...b.shape], data: b.toTypedArray(type) };
+        } finally {
+          b.release();
+        }
+      },
+    });
+  },
 });
+
+function checkArrayType(type: unknown, where: string): void {
+  if (!isBufferArrayConstructor(type)) {
+    throw PyTypeError.newErr(
+      `${where}: expected a TypedArray class (Float64Array, Int32Array, BigInt64Array, Uint8Array, ...), got ${
+        describeJs(type)
+      }`,
+    );
+  }
+}
