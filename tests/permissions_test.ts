@@ -100,6 +100,8 @@ const SCOPED = (d: string): string[] => [
 Deno.test("permissions: scoped paths, hosts, commands and variables, decided as Deno decides", async () => {
   const { dir: d, result } = await child("cases", SCOPED);
   const cases = result.cases as Outcomes;
+  const minor = /libpython3\.(\d+)/.exec(LIB)?.[1];
+  if (minor !== undefined) assert.equal(result.minor, Number(minor));
   // What Deno refuses under these flags, and the flag each message names.
   const flags: Record<string, string> = {
     "read-secret": `--allow-read=${d}/secret.txt`,

@@ -5,12 +5,13 @@
  * permissions of the isolate that owns CPython. Internal.
  *
  * Run once, on the JS thread, with the GIL held, in a fresh namespace
- * holding `address` (the JS decision callback, `int(address)`: C signature
- * `int (*)(int kind, const char* value)`, 1 granted, 0 not granted, -1 the
- * query threw). Nothing of the hook's state is put in
- * `sys.modules` or on `sys` except the marker `sys._pyembed_permissions`
- * (`True`; the hook never reads it) and `timeout_default`
- * (10 s, used when `_pyembed_threads` is missing).
+ * holding `address`: the JS decision callback (C signature
+ * `int (*)(int kind, const char* value)`: 1 granted, 0 not granted, -1 the
+ * query threw). Nothing of the hook's state is put in `sys.modules`; `sys`
+ * gets only the marker `sys._pyembed_permissions = True` (never read by the
+ * hook). `ctypes` is imported and the callback wrapped before the hook is
+ * installed; the library's own later `ctypes` use (threads, async) is
+ * granted like any other by the `--allow-ffi` pyembed requires.
  *
  * How a decision is made: the hook turns the event's arguments into Deno
  * descriptors (kind and value: an absolute, lexically normalized path as
@@ -414,7 +415,15 @@ def _make_hook(get):
     def hook(event, args):
         h = get(event)
         if h is not None:
-            h(args)
+            try:
+                h(args)
+            except PermissionError:
+                raise
+            except Exception as e:
+                # arguments this hook does not understand: refuse (fail closed)
+                raise PermissionError(errno.EACCES, (
+                    'pyembed could not check the operation %s against Deno permissions (%s: %s), so it '
+                    'is refused' % (event, type(e).__name__, e))) from None
     return hook
 
 
