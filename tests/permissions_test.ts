@@ -23,7 +23,14 @@ const BASE = [
  */
 async function makeDir(): Promise<string> {
   const o = await runDeno(
-    ["run", "--allow-write", "--allow-env=TMPDIR", CHILD, "setup"],
+    [
+      "run",
+      "--allow-write",
+      "--allow-read",
+      "--allow-env=TMPDIR",
+      CHILD,
+      "setup",
+    ],
     { timeoutMs: 30_000 },
   );
   assert.equal(o.code, 0, o.stderr);
@@ -78,21 +85,23 @@ function assertLikeDeno(
   cases: Outcomes,
   expectRefused: Set<string>,
 ): void {
+  const wrong: string[] = [];
   for (const [name, { py, js }] of Object.entries(cases)) {
-    assert.equal(
-      refused(py),
-      expectRefused.has(name),
-      `${name}: Python ${py}${js === null ? "" : `; JS ${js}`}`,
-    );
-    if (js !== null) {
-      assert.equal(refused(py), refused(js), `${name}: Python ${py}; JS ${js}`);
+    const was = `${name}: Python ${py}${js === null ? "" : `; JS ${js}`}`;
+    if (refused(py) !== expectRefused.has(name)) {
+      wrong.push(
+        `${expectRefused.has(name) ? "not refused" : "refused"}: ${was}`,
+      );
+    } else if (js !== null && refused(py) !== refused(js)) {
+      wrong.push(`unlike Deno: ${was}`);
     }
   }
+  assert.deepEqual(wrong, []);
 }
 
 const SCOPED = (d: string): string[] => [
   `--allow-read=${d}/r,${d}/w`,
-  `--allow-write=${d}/w`,
+  `--allow-write=${d}/w,${d}/wo`,
   "--allow-run=true",
   "--allow-net=localhost:9",
 ];
@@ -123,6 +132,17 @@ Deno.test("permissions: scoped paths, hosts, commands and variables, decided as 
     "net-other-port": "--allow-net=localhost:10 ",
     "getaddrinfo-host": "--allow-net=localhost ",
   };
+  Object.assign(flags, {
+    "sqlite-in-read-dir": `--allow-write=${d}/r/py.db`,
+    // Deno.rename and Deno.link read their source too
+    "wo-rename": `--allow-read=${d}/wo/ren_py.txt`,
+    "wo-link": `--allow-read=${d}/wo/a_py.txt`,
+    "symlink": "--allow-read ", // unscoped, as Deno.symlink
+    "net-bind": "--allow-net=127.0.0.1:0 ",
+    "gethostbyname": "--allow-net=localhost ",
+    "putenv": "--allow-env=PYEMBED_NO ",
+    "chdir-parent": `--allow-read=${d.slice(0, d.lastIndexOf("/"))} `,
+  });
   assertLikeDeno(cases, new Set(Object.keys(flags)));
   for (const [name, flag] of Object.entries(flags)) {
     assert.ok(
@@ -134,13 +154,15 @@ Deno.test("permissions: scoped paths, hosts, commands and variables, decided as 
   // Allowed operations really ran (the OS answered, not the hook).
   assert.equal(cases["read"].py, "ok");
   assert.equal(cases["write"].py, "ok");
+  assert.equal(cases["read-symlink"].py, "ok"); // as Deno: the link's path is checked
   assert.match(cases["net-name"].py, /^error: ConnectionRefusedError/);
 });
 
 Deno.test("permissions: no flags: every covered operation refused but ffi, like Deno", async () => {
   const { result } = await child("cases", () => []);
   const cases = result.cases as Outcomes;
-  const allowed = new Set(["env-set", "ffi"]); // --allow-env=...,PYEMBED_OK; --allow-ffi
+  // --allow-env=...,PYEMBED_OK; --allow-ffi; no file
+  const allowed = new Set(["env-set", "ffi", "sqlite-memory"]);
   assertLikeDeno(
     cases,
     new Set(Object.keys(cases).filter((n) => !allowed.has(n))),

@@ -237,6 +237,18 @@ def on_symlink(args):
     _check(WRITE, None, 'os.symlink()')
 
 
+def on_sqlite(args):
+    db = _text(args[0], 'sqlite3.connect()')  # bytes: CPython encoded it first
+    if db == ':memory:' or db == '':
+        return
+    if db.startswith('file:'):
+        # a URI (uri=True): its path and options are not parsed here
+        _check(READ, None, 'sqlite3.connect()')
+        _check(WRITE, None, 'sqlite3.connect()')
+        return
+    _file(_RW, db, None, 'sqlite3.connect()')
+
+
 def on_chdir(args):
     _file(_R, args[0], None, 'os.chdir()')
 
@@ -408,11 +420,17 @@ handlers = {
     'os.putenv': on_putenv,
     'os.unsetenv': on_unsetenv,
     'ctypes.dlopen': on_dlopen,
+    'sqlite3.connect': on_sqlite,
 }
 
 
-def _make_hook(get):
+def _make_hook(get, fast_open):
     def hook(event, args):
+        # the hot path, inline: an open() of an absolute path allowed before
+        # with the same mode and flags (about 90 ns here, against 370 ns
+        # through on_open)
+        if event == 'open' and type(args[0]) is str and args in fast_open:
+            return
         h = get(event)
         if h is not None:
             try:
@@ -432,6 +450,6 @@ def close():
     _closed = True
 
 
-sys.addaudithook(_make_hook(handlers.get))
+sys.addaudithook(_make_hook(handlers.get, _fast_open))
 sys._pyembed_permissions = True
 `;

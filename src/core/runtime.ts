@@ -7,11 +7,7 @@
 
 import { type ALL_SYMBOLS, debug, loadLibrary } from "../ffi/library.ts";
 import { THREADS_SOURCE } from "./threads_py.ts";
-import {
-  checkPermissionsMode,
-  enablePermissions,
-  type PermissionsMode,
-} from "./permissions.ts";
+import { checkPermissionsMode, enablePermissions } from "./permissions.ts";
 
 /** The raw symbol table type. */
 export type Sym = Deno.DynamicLibrary<typeof ALL_SYMBOLS>["symbols"];
@@ -44,7 +40,7 @@ export interface InitializeOptions {
    * Python.withGil((py) => py.run("open('/etc/passwd')")); // PermissionError unless --allow-read=/etc/passwd
    * ```
    */
-  permissions?: PermissionsMode;
+  permissions?: "deno";
 }
 
 /** `sys.version_info`-like triple of the running interpreter. */
