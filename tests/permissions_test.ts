@@ -244,6 +244,22 @@ Deno.test("permissions: Python threads other than the JS thread", async () => {
   assert.equal(result.syncCached, "ok"); // granted before: cached
 });
 
+Deno.test("permissions: the grant caches stay bounded (300,000 distinct paths)", async () => {
+  const { result } = await child("bounded", (d) => [`--allow-read=${d}/r`]);
+  // 200,000 more distinct grants after the caches cycled: millions of
+  // blocks if they were kept
+  assert.ok(
+    Math.abs(result.blocks as number) < 5_000,
+    `Python blocks grew by ${result.blocks}`,
+  );
+  // Deno's own status cache (README): about 0.7 KB per distinct descriptor
+  console.log(
+    `Deno: ${
+      (result.denoKBPerQuery as number).toFixed(2)
+    } KB per distinct query`,
+  );
+});
+
 Deno.test("permissions: off by default (no hook); turned on later; bad values refused", async () => {
   const off = await child("off", () => []);
   assert.equal(off.result.readSecret, "ok");

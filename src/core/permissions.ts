@@ -14,6 +14,10 @@
  * TypeScript-function machinery); grants are cached in Python per
  * descriptor, so an allowed operation asks JS once.
  *
+ * Not covered: a Python thread's question still waiting for the JS thread
+ * when the owning isolate ends (its helper thread waits in Deno for good;
+ * the asking thread is refused at its timeout).
+ *
  * Internal; the public surface is the `permissions` option of
  * `InitializeOptions` (`runtime.ts`).
  *
@@ -103,7 +107,7 @@ export function enablePermissions(r: Runtime, mode: PermissionsMode): void {
   try {
     const sys = sym.PyImport_AddModule(cstr("sys"));
     const marker = sys &&
-      sym.PyObject_GetAttr(sys, intern(r, "_pyembed_permissions"));
+      withName(r, "_pyembed_permissions", (n) => sym.PyObject_GetAttr(sys, n));
     if (marker !== null && marker !== undefined) {
       sym.Py_DecRef(marker);
       closeHook = r.none; // installed by an isolate that has ended
@@ -118,11 +122,11 @@ export function enablePermissions(r: Runtime, mode: PermissionsMode): void {
     callback.unref();
     const ns = sym.PyDict_New()!;
     try {
-      sym.PyDict_SetItem(ns, intern(r, "__builtins__"), r.builtins);
+      withName(r, "__builtins__", (n) => sym.PyDict_SetItem(ns, n, r.builtins));
       const addr = sym.PyLong_FromDouble(
         Number(Deno.UnsafePointer.value(callback.pointer)),
       )!;
-      sym.PyDict_SetItem(ns, intern(r, "address"), addr);
+      withName(r, "address", (n) => sym.PyDict_SetItem(ns, n, addr));
       sym.Py_DecRef(addr);
       const co = sym.Py_CompileString(
         cstr(PERMISSIONS_SOURCE),
@@ -138,7 +142,11 @@ export function enablePermissions(r: Runtime, mode: PermissionsMode): void {
         );
       }
       sym.Py_DecRef(res);
-      const close = sym.PyDict_GetItemWithError(ns, intern(r, "close"))!;
+      const close = withName(
+        r,
+        "close",
+        (n) => sym.PyDict_GetItemWithError(ns, n),
+      )!;
       sym.Py_IncRef(close);
       closeHook = close;
     } finally {
@@ -169,8 +177,14 @@ function closeDecisions(r: Runtime): void {
   }
 }
 
-function intern(r: Runtime, s: string): Ptr {
-  return r.sym.PyUnicode_InternFromString(cstr(s))!;
+/** `f(name)` with `name` an interned str, released afterwards. */
+function withName<T>(r: Runtime, s: string, f: (name: Ptr) => T): T {
+  const name = r.sym.PyUnicode_InternFromString(cstr(s))!;
+  try {
+    return f(name);
+  } finally {
+    r.sym.Py_DecRef(name);
+  }
 }
 
 /** `str()` of the pending Python exception (cleared), for an error message. */

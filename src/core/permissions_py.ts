@@ -109,6 +109,8 @@ def _check(kind, value, what):
             'pyembed cannot ask Deno for %s access%s (%s): the Deno isolate that enabled permissions '
             'for Python has ended; only operations granted before stay allowed') % (
             _NAMES[kind], '' if value is None else ' to "%s"' % value, what))
+    if value is not None and '\0' in value:
+        raise _refuse(kind, value, what)  # C would see a shorter string than the operation
     arg = None if value is None else value.encode('utf-8', 'surrogateescape')
     state = _ask(kind, arg) if _gi() == _js_ident else _query_off_thread(kind, arg)
     if state == 1:
