@@ -17,6 +17,10 @@ const BASE = [
   "--allow-env=PYTHON_LIBRARY,VIRTUAL_ENV,PYEMBED_DEBUG,PYEMBED_OK",
 ];
 
+const INHERITED = Object.fromEntries(
+  Object.entries(Deno.env.toObject()).filter(([k]) => !/^(LD_|DYLD_)/.test(k)),
+);
+
 /**
  * A fresh directory of test files (the cases change them), made by the
  * fixture's `setup` mode: this test runs without --allow-write.
@@ -62,7 +66,10 @@ async function child(
   try {
     const o = await runDeno(["run", ...base, ...flags(dir), CHILD, mode, dir], {
       cwd: dir,
-      env: { PYTHON_LIBRARY: LIB, NO_COLOR: "1", ...env },
+      // without loader variables: with one, Deno (and so the hook) wants the
+      // unscoped --allow-run for every command
+      clearEnv: true,
+      env: { ...INHERITED, PYTHON_LIBRARY: LIB, NO_COLOR: "1", ...env },
       timeoutMs: 60_000,
     });
     assert.ok(!o.timedOut, `${mode}: timed out\n${o.stdout}\n${o.stderr}`);
@@ -126,6 +133,8 @@ Deno.test("permissions: scoped paths, hosts, commands and variables, decided as 
     "mkdir-in-read-dir": `--allow-write=${d}/r/dir_py`,
     "run-other": "--allow-run=false ",
     "run-system": "--allow-run=/bin/sh ",
+    "run-loader-env":
+      "(subprocess.Popen() with LD_PRELOAD in its environment), run again with --allow-run (",
     "env-set-other": "--allow-env=PYEMBED_NO ",
     "env-unset-other": "--allow-env=PYEMBED_NO ",
     "net-ip": "--allow-net=127.0.0.1:9 ",

@@ -348,28 +348,56 @@ def on_gethostbyname(args):
     _check(NET, h, 'socket.gethostbyname()')
 
 
-def _command(p, what):
-    _check(RUN, _text(p, what), what)
+_Environ = type(os.environ)
+_LD = ('LD_', 'DYLD_')
+_LDB = (b'LD_', b'DYLD_')
+
+
+def _loader_variable(env):
+    """The first LD_*/DYLD_* variable set (non-empty) in a child's
+    environment (None: inherited from this process), else None; '?' for a
+    mapping whose items() would run the caller's code."""
+    if env is None or env is os.environ:
+        items = dict.items(os.environ._data)
+    elif type(env) is dict:
+        items = dict.items(env)
+    else:
+        return '?'
+    for k, v in items:
+        if v and ((type(k) is str and k.startswith(_LD)) or (type(k) is bytes and k.startswith(_LDB))):
+            return _fsdecode(k) if type(k) is bytes else k
+    return None
+
+
+def _command(p, env, what):
+    # As Deno.Command: a loader variable in the child's environment needs the
+    # unscoped --allow-run (it could inject code into an allowed command).
+    v = _loader_variable(env)
+    if v is not None:
+        _check(RUN, None, '%s with %s in its environment' % (
+            what, v if v != '?' else 'an environment given as a ' + type(env).__name__))
+    if p is not None:
+        _check(RUN, _text(p, what), what)
 
 
 def on_popen(args):
-    _command(args[0], 'subprocess.Popen()')
+    _command(args[0], args[3], 'subprocess.Popen()')
 
 
 def on_system(args):
-    _check(RUN, '/bin/sh', 'os.system()')
+    _command('/bin/sh', None, 'os.system()')
 
 
 def on_exec(args):
-    _command(args[0], 'os.exec*()')
+    _command(args[0], args[2], 'os.exec*()')
 
 
 def on_posix_spawn(args):
-    _command(args[0], 'os.posix_spawn()')
+    _command(args[0], args[2], 'os.posix_spawn()')
 
 
 def on_spawn(args):
-    _command(args[1], 'os.spawn*()')
+    _command(args[1], args[3], 'os.spawn*()')
 
 
 def _var(k):
