@@ -20,7 +20,8 @@
  *   (the stdlib, `lib-dynload`, `site-packages`, a virtualenv's) is granted
  *   without asking (writes there are not);
  * - a descriptor granted before is granted (a dict; grants only, cleared at
- *   50,000 entries);
+ *   50,000 entries; an `open()` of an absolute path with the mode and flags
+ *   of an earlier granted one returns at the hook's first line);
  * - otherwise JS is asked: on the JS thread, directly (a `ctypes` call into
  *   a Deno callback, which runs `Deno.permissions.querySync` on this same
  *   thread; ctypes releases the GIL around it); on any other thread,
