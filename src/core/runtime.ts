@@ -7,6 +7,7 @@
 
 import { type ALL_SYMBOLS, debug, loadLibrary } from "../ffi/library.ts";
 import { THREADS_SOURCE } from "./threads_py.ts";
+import { checkPermissionsMode, enablePermissions } from "./permissions.ts";
 
 /** The raw symbol table type. */
 export type Sym = Deno.DynamicLibrary<typeof ALL_SYMBOLS>["symbols"];
@@ -20,6 +21,26 @@ export interface InitializeOptions {
    * source is tried when it fails).
    */
   library?: string;
+  /**
+   * `"deno"`: apply this process's Deno permissions to Python code. A PEP 578
+   * audit hook refuses, with a Python `PermissionError` naming the flag that
+   * grants it (`--allow-read=/etc/passwd`), every file, network, subprocess,
+   * environment-write and `ctypes` loading operation that
+   * `Deno.permissions.querySync` does not report granted for the descriptor
+   * Deno itself would check. Reading the directories on `sys.path` at that
+   * moment (the stdlib, `site-packages`) is implied. Off by default (no hook
+   * is installed); once on it stays on for the life of the process (an audit
+   * hook cannot be removed), and it may be turned on after CPython was
+   * initialized. Not a sandbox: see the README's Permissions section.
+   *
+   * @example
+   * ```ts ignore
+   * import { Python } from "@pyembed/pyembed";
+   * Python.initialize({ permissions: "deno" });
+   * Python.withGil((py) => py.run("open('/etc/passwd')")); // PermissionError unless --allow-read=/etc/passwd
+   * ```
+   */
+  permissions?: "deno";
 }
 
 /** `sys.version_info`-like triple of the running interpreter. */
@@ -217,10 +238,12 @@ let pinned: LoadedLibrary | null = null;
  * library.
  */
 export function initialize(options: InitializeOptions = {}): Runtime {
+  checkPermissionsMode(options.permissions);
   if (rt) {
     if (options.library !== undefined && options.library !== rt.path) {
       throw alreadyInitialized(rt.path, rt.source, options.library);
     }
+    if (options.permissions) enablePermissions(rt, options.permissions);
     return rt;
   }
   if (
@@ -241,6 +264,7 @@ export function initialize(options: InitializeOptions = {}): Runtime {
     `CPython ${rt.version.full} initialized from ${loaded.path} (${loaded.source})`,
   );
   if (loaded.venvSitePackages) addSiteDir(rt, loaded.venvSitePackages);
+  if (options.permissions) enablePermissions(rt, options.permissions);
   return rt;
 }
 
