@@ -83,7 +83,10 @@ export abstract class PythonBase {
 
   /**
    * Load and initialize CPython (idempotent; `withGil` calls it on first
-   * use). Pass `{ library }` to choose the shared library explicitly.
+   * use). `{ library }` chooses the shared library explicitly;
+   * `{ permissions: "deno" }` checks Python's file, network, subprocess,
+   * environment-write and `ctypes` operations against this process's Deno
+   * permissions (README, "Deno's permissions for Python code").
    */
   static initialize(options?: InitializeOptions): void {
     initialize(options);
