@@ -150,3 +150,59 @@ Deno.bench({
     });
   },
 });
+
+// --- TS -> numpy hand-off (issue 14, item 2) ----------------------------------------
+//
+// `numpy.asarray` of a `sharedArray`'s memoryview, 1K and 10M float64 (O(1):
+// numpy uses the JS memory as is), against handing a filled 10M Float64Array
+// over today's way (converted to a Python list, which numpy then copies);
+// and the allocation itself (a WebAssembly.Memory of the size), 1K and 10M.
+const npAsarray = hasNumpy
+  ? P.Python.withGil((py) => P.Py.from(py.import("numpy").getattr("asarray")))
+  : null;
+const shared = new Map<number, P.Py>();
+if (hasNumpy) {
+  P.Python.withGil((py) => {
+    for (const n of [SMALL, BIG]) {
+      const { array, object } = P.sharedArray(py, Float64Array, n);
+      array.fill(1);
+      shared.set(n, P.Py.from(object));
+    }
+  });
+}
+for (const [name, n] of [["1K", SMALL], ["10M", BIG]] as const) {
+  Deno.bench({
+    name: `np.asarray(sharedArray memoryview), ${name} float64`,
+    group: "TS -> numpy hand-off",
+    baseline: n === SMALL,
+    ignore: !hasNumpy,
+    fn() {
+      P.Python.withGil((py) => {
+        sink += npAsarray!.bind(py).call1(shared.get(n)!.bind(py)).len();
+      });
+    },
+  });
+}
+Deno.bench({
+  name: "np.asarray(Float64Array), 10M: list conversion + copy",
+  group: "TS -> numpy hand-off",
+  ignore: !hasNumpy,
+  n: 3,
+  fn() {
+    P.Python.withGil((py) => {
+      sink += npAsarray!.bind(py).call1(plain).len();
+    });
+  },
+});
+for (const [name, n] of [["1K", SMALL], ["10M", BIG]] as const) {
+  Deno.bench({
+    name: `sharedArray allocation, ${name} float64`,
+    group: "sharedArray allocation",
+    baseline: n === SMALL,
+    fn() {
+      P.Python.withGil((py) => {
+        sink += P.sharedArray(py, Float64Array, n).array.length;
+      });
+    },
+  });
+}

@@ -37,5 +37,6 @@ export {
   PythonBase,
   PyTuple,
   type PyTypeInfo,
+  type SharedArray,
   toPyObject,
 } from "./mod.ts";

@@ -54,3 +54,8 @@ export {
   PyBuffer,
   type PyBufferOptions,
 } from "./types/buffer.ts";
+export {
+  type SharedArray,
+  sharedArray,
+  sweepSharedArrays,
+} from "./types/shared_array.ts";
