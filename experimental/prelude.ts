@@ -20,6 +20,7 @@
 
 export {
   type AwaitOptions,
+  type BinaryOperator,
   type BufferArray,
   type BufferArrayConstructor,
   Extract,
@@ -33,6 +34,7 @@ export {
   PyIterator,
   PyList,
   PyModule,
+  PySlice,
   Python,
   PythonBase,
   PyTuple,

@@ -7,6 +7,7 @@
  */
 
 export {
+  type BinaryOperator,
   type FromPyObject,
   type Kwargs,
   PyAny,

@@ -201,6 +201,118 @@ export const SYMBOLS = {
   },
   /** double PyLong_AsDouble(PyObject* o) */
   PyLong_AsDouble: { parameters: ["pointer"], result: "f64" },
+  // --- number protocol (operators as methods) -------------------------------
+  /** PyObject* PyNumber_Add(PyObject* a, PyObject* b)  (new) */
+  PyNumber_Add: { parameters: ["pointer", "pointer"], result: "pointer" },
+  /** PyObject* PyNumber_InPlaceAdd(PyObject* a, PyObject* b)  (new) */
+  PyNumber_InPlaceAdd: {
+    parameters: ["pointer", "pointer"],
+    result: "pointer",
+  },
+  /** PyObject* PyNumber_Subtract(PyObject* a, PyObject* b)  (new) */
+  PyNumber_Subtract: { parameters: ["pointer", "pointer"], result: "pointer" },
+  /** PyObject* PyNumber_InPlaceSubtract(PyObject* a, PyObject* b)  (new) */
+  PyNumber_InPlaceSubtract: {
+    parameters: ["pointer", "pointer"],
+    result: "pointer",
+  },
+  /** PyObject* PyNumber_Multiply(PyObject* a, PyObject* b)  (new) */
+  PyNumber_Multiply: { parameters: ["pointer", "pointer"], result: "pointer" },
+  /** PyObject* PyNumber_InPlaceMultiply(PyObject* a, PyObject* b)  (new) */
+  PyNumber_InPlaceMultiply: {
+    parameters: ["pointer", "pointer"],
+    result: "pointer",
+  },
+  /** PyObject* PyNumber_TrueDivide(PyObject* a, PyObject* b)  (new) */
+  PyNumber_TrueDivide: {
+    parameters: ["pointer", "pointer"],
+    result: "pointer",
+  },
+  /** PyObject* PyNumber_InPlaceTrueDivide(PyObject* a, PyObject* b)  (new) */
+  PyNumber_InPlaceTrueDivide: {
+    parameters: ["pointer", "pointer"],
+    result: "pointer",
+  },
+  /** PyObject* PyNumber_FloorDivide(PyObject* a, PyObject* b)  (new) */
+  PyNumber_FloorDivide: {
+    parameters: ["pointer", "pointer"],
+    result: "pointer",
+  },
+  /** PyObject* PyNumber_InPlaceFloorDivide(PyObject* a, PyObject* b)  (new) */
+  PyNumber_InPlaceFloorDivide: {
+    parameters: ["pointer", "pointer"],
+    result: "pointer",
+  },
+  /** PyObject* PyNumber_Remainder(PyObject* a, PyObject* b)  (new) */
+  PyNumber_Remainder: { parameters: ["pointer", "pointer"], result: "pointer" },
+  /** PyObject* PyNumber_InPlaceRemainder(PyObject* a, PyObject* b)  (new) */
+  PyNumber_InPlaceRemainder: {
+    parameters: ["pointer", "pointer"],
+    result: "pointer",
+  },
+  /** PyObject* PyNumber_MatrixMultiply(PyObject* a, PyObject* b)  (new) */
+  PyNumber_MatrixMultiply: {
+    parameters: ["pointer", "pointer"],
+    result: "pointer",
+  },
+  /** PyObject* PyNumber_InPlaceMatrixMultiply(PyObject* a, PyObject* b)  (new) */
+  PyNumber_InPlaceMatrixMultiply: {
+    parameters: ["pointer", "pointer"],
+    result: "pointer",
+  },
+  /** PyObject* PyNumber_And(PyObject* a, PyObject* b)  (new) */
+  PyNumber_And: { parameters: ["pointer", "pointer"], result: "pointer" },
+  /** PyObject* PyNumber_InPlaceAnd(PyObject* a, PyObject* b)  (new) */
+  PyNumber_InPlaceAnd: {
+    parameters: ["pointer", "pointer"],
+    result: "pointer",
+  },
+  /** PyObject* PyNumber_Or(PyObject* a, PyObject* b)  (new) */
+  PyNumber_Or: { parameters: ["pointer", "pointer"], result: "pointer" },
+  /** PyObject* PyNumber_InPlaceOr(PyObject* a, PyObject* b)  (new) */
+  PyNumber_InPlaceOr: {
+    parameters: ["pointer", "pointer"],
+    result: "pointer",
+  },
+  /** PyObject* PyNumber_Xor(PyObject* a, PyObject* b)  (new) */
+  PyNumber_Xor: { parameters: ["pointer", "pointer"], result: "pointer" },
+  /** PyObject* PyNumber_InPlaceXor(PyObject* a, PyObject* b)  (new) */
+  PyNumber_InPlaceXor: {
+    parameters: ["pointer", "pointer"],
+    result: "pointer",
+  },
+  /** PyObject* PyNumber_Lshift(PyObject* a, PyObject* b)  (new) */
+  PyNumber_Lshift: { parameters: ["pointer", "pointer"], result: "pointer" },
+  /** PyObject* PyNumber_InPlaceLshift(PyObject* a, PyObject* b)  (new) */
+  PyNumber_InPlaceLshift: {
+    parameters: ["pointer", "pointer"],
+    result: "pointer",
+  },
+  /** PyObject* PyNumber_Rshift(PyObject* a, PyObject* b)  (new) */
+  PyNumber_Rshift: { parameters: ["pointer", "pointer"], result: "pointer" },
+  /** PyObject* PyNumber_InPlaceRshift(PyObject* a, PyObject* b)  (new) */
+  PyNumber_InPlaceRshift: {
+    parameters: ["pointer", "pointer"],
+    result: "pointer",
+  },
+  /** PyObject* PyNumber_Negative(PyObject* o)  (new) */
+  PyNumber_Negative: { parameters: ["pointer"], result: "pointer" },
+  /** PyObject* PyNumber_Positive(PyObject* o)  (new) */
+  PyNumber_Positive: { parameters: ["pointer"], result: "pointer" },
+  /** PyObject* PyNumber_Absolute(PyObject* o)  (new) */
+  PyNumber_Absolute: { parameters: ["pointer"], result: "pointer" },
+  /** PyObject* PyNumber_Invert(PyObject* o)  (new) */
+  PyNumber_Invert: { parameters: ["pointer"], result: "pointer" },
+  /** PyObject* PyNumber_Power(PyObject* a, PyObject* b, PyObject* c)  (new; c is None for no modulus) */
+  PyNumber_Power: {
+    parameters: ["pointer", "pointer", "pointer"],
+    result: "pointer",
+  },
+  /** PyObject* PyNumber_InPlacePower(PyObject* a, PyObject* b, PyObject* c)  (new) */
+  PyNumber_InPlacePower: {
+    parameters: ["pointer", "pointer", "pointer"],
+    result: "pointer",
+  },
   /** PyObject* PyNumber_Index(PyObject* o)  (new) */
   PyNumber_Index: { parameters: ["pointer"], result: "pointer" },
   /** PyObject* PyNumber_ToBase(PyObject* n, int base)  (new) */

@@ -7,6 +7,7 @@
  */
 
 import {
+  arrayToTuple,
   isSubtype,
   registerBorrower,
   strCache,
@@ -845,6 +846,131 @@ export class PyAny {
     return this.#compare(other, Op.Ge);
   }
 
+  // --- operators -------------------------------------------------------------------
+
+  /**
+   * `self <op> other` for any of Python's binary operators, or `self <op>=
+   * other` for an augmented one (the result; `self` itself for a mutable
+   * object such as a list or an ndarray): `a.op("+", 1)`, `a.op("@", b)`,
+   * `a.op("<<", 2)`, `a.op("+=", [4])`. `other` is converted as an argument
+   * is. The common ones also have names: `plus`, `minus`, `times`, `div`,
+   * `floorDiv`, `mod`, `pow`, `matmul`.
+   *
+   * @example
+   * ```ts ignore
+   * py.eval("7").op("//", 2).toJs(); // 3
+   * ```
+   */
+  op(operator: BinaryOperator | `${BinaryOperator}=`, other: unknown): PyAny {
+    const f = OPERATORS[operator];
+    if (f === undefined) {
+      throw PyValueError.newErr(
+        `op(operator, other): unknown operator ${
+          JSON.stringify(operator)
+        }; use one of ${Object.keys(OPERATORS).join(" ")}`,
+      );
+    }
+    const sym = runtime().sym;
+    const self = ptrOf(this);
+    const o = toPy(other, this.#py);
+    const r = f(sym, self, o);
+    sym.Py_DecRef(o);
+    if (r === null) throw fetchError();
+    return wrap(this.#py, r, PyAny);
+  }
+
+  /** `self + other`. */
+  plus(other: unknown): PyAny {
+    return this.op("+", other);
+  }
+  /** `self - other`. */
+  minus(other: unknown): PyAny {
+    return this.op("-", other);
+  }
+  /** `self * other`. */
+  times(other: unknown): PyAny {
+    return this.op("*", other);
+  }
+  /** `self / other` (true division). */
+  div(other: unknown): PyAny {
+    return this.op("/", other);
+  }
+  /** `self // other`. */
+  floorDiv(other: unknown): PyAny {
+    return this.op("//", other);
+  }
+  /** `self % other`. */
+  mod(other: unknown): PyAny {
+    return this.op("%", other);
+  }
+  /** `self @ other`. */
+  matmul(other: unknown): PyAny {
+    return this.op("@", other);
+  }
+  /** `pow(self, other, modulo)`; `self ** other` without `modulo`. */
+  pow(other: unknown, modulo?: unknown): PyAny {
+    if (modulo === undefined) return this.op("**", other);
+    const r = runtime();
+    const self = ptrOf(this);
+    const o = toPy(other, this.#py);
+    let m: Ptr;
+    try {
+      m = toPy(modulo, this.#py);
+    } catch (e) {
+      r.sym.Py_DecRef(o);
+      throw e;
+    }
+    const res = r.sym.PyNumber_Power(self, o, m);
+    r.sym.Py_DecRef(o);
+    r.sym.Py_DecRef(m);
+    if (res === null) throw fetchError();
+    return wrap(this.#py, res, PyAny);
+  }
+  /** `-self`. */
+  neg(): PyAny {
+    return this.#unary(runtime().sym.PyNumber_Negative);
+  }
+  /** `+self`. */
+  pos(): PyAny {
+    return this.#unary(runtime().sym.PyNumber_Positive);
+  }
+  /** `abs(self)`. */
+  abs(): PyAny {
+    return this.#unary(runtime().sym.PyNumber_Absolute);
+  }
+  /** `~self`. */
+  invert(): PyAny {
+    return this.#unary(runtime().sym.PyNumber_Invert);
+  }
+
+  #unary(f: (a: Ptr) => Ptr | null): PyAny {
+    const r = f(ptrOf(this));
+    if (r === null) throw fetchError();
+    return wrap(this.#py, r, PyAny);
+  }
+
+  /**
+   * `self[k0, k1, ...]`: a tuple of the keys as Python's indexing makes for
+   * `a[1:, 0]` (one key: `self[k0]`); a `PySlice` (`py.slice(start, stop,
+   * step)`) is a slice, `null` is `None`.
+   *
+   * @example
+   * ```ts ignore
+   * a.at(py.slice(1), 0); // a[1:, 0]
+   * ```
+   */
+  at(...keys: unknown[]): PyAny {
+    const sym = runtime().sym;
+    const self = ptrOf(this);
+    const k = keys.length === 1
+      ? toPy(keys[0], this.#py)
+      : arrayToTuple(keys, this.#py);
+    const r = sym.PyObject_GetItem(self, k);
+    sym.Py_DecRef(k);
+    if (r === null) throw fetchError();
+    return wrap(this.#py, r, PyAny);
+  }
+
   // --- iteration ---------------------------------------------------------------------
 
   /** `iter(self)` as a `PyIterator`. */
@@ -979,3 +1105,51 @@ function exactInts(
   }
   return value;
 }
+
+/** Python's binary operators, as `PyAny.op` takes them. */
+export type BinaryOperator =
+  | "+"
+  | "-"
+  | "*"
+  | "/"
+  | "//"
+  | "%"
+  | "**"
+  | "@"
+  | "&"
+  | "|"
+  | "^"
+  | "<<"
+  | ">>";
+
+type Sym = ReturnType<typeof runtime>["sym"];
+type OpFn = (sym: Sym, a: Ptr, b: Ptr) => Ptr | null;
+
+const OPERATORS: Readonly<Record<string, OpFn>> = {
+  "+": (s, a, b) => s.PyNumber_Add(a, b),
+  "-": (s, a, b) => s.PyNumber_Subtract(a, b),
+  "*": (s, a, b) => s.PyNumber_Multiply(a, b),
+  "/": (s, a, b) => s.PyNumber_TrueDivide(a, b),
+  "//": (s, a, b) => s.PyNumber_FloorDivide(a, b),
+  "%": (s, a, b) => s.PyNumber_Remainder(a, b),
+  "**": (s, a, b) => s.PyNumber_Power(a, b, runtime().none),
+  "@": (s, a, b) => s.PyNumber_MatrixMultiply(a, b),
+  "&": (s, a, b) => s.PyNumber_And(a, b),
+  "|": (s, a, b) => s.PyNumber_Or(a, b),
+  "^": (s, a, b) => s.PyNumber_Xor(a, b),
+  "<<": (s, a, b) => s.PyNumber_Lshift(a, b),
+  ">>": (s, a, b) => s.PyNumber_Rshift(a, b),
+  "+=": (s, a, b) => s.PyNumber_InPlaceAdd(a, b),
+  "-=": (s, a, b) => s.PyNumber_InPlaceSubtract(a, b),
+  "*=": (s, a, b) => s.PyNumber_InPlaceMultiply(a, b),
+  "/=": (s, a, b) => s.PyNumber_InPlaceTrueDivide(a, b),
+  "//=": (s, a, b) => s.PyNumber_InPlaceFloorDivide(a, b),
+  "%=": (s, a, b) => s.PyNumber_InPlaceRemainder(a, b),
+  "**=": (s, a, b) => s.PyNumber_InPlacePower(a, b, runtime().none),
+  "@=": (s, a, b) => s.PyNumber_InPlaceMatrixMultiply(a, b),
+  "&=": (s, a, b) => s.PyNumber_InPlaceAnd(a, b),
+  "|=": (s, a, b) => s.PyNumber_InPlaceOr(a, b),
+  "^=": (s, a, b) => s.PyNumber_InPlaceXor(a, b),
+  "<<=": (s, a, b) => s.PyNumber_InPlaceLshift(a, b),
+  ">>=": (s, a, b) => s.PyNumber_InPlaceRshift(a, b),
+};

@@ -46,6 +46,8 @@ import type { Py } from "./py.ts";
 import type { PyDict } from "./dict.ts";
 import { KEY, type TokenState } from "./internal.ts";
 import { PyModule } from "./module.ts";
+import { PySlice } from "./slice.ts";
+import { PyTuple } from "./tuple.ts";
 
 /** Internal: a token's scope and tier. */
 export let tokenState: (py: PythonBase) => TokenState;
@@ -243,6 +245,23 @@ export abstract class PythonBase {
   builtins(): PyModule {
     tokenState(this);
     return this.import("builtins");
+  }
+
+  /**
+   * `slice(start, stop, step)` (`null` or left out: `None`), for indexing:
+   * `a.at(py.slice(1), 0)` is `a[1:, 0]`.
+   */
+  slice(
+    start?: number | bigint | null,
+    stop?: number | bigint | null,
+    step?: number | bigint | null,
+  ): PySlice {
+    return PySlice.new(this, start, stop, step);
+  }
+
+  /** `(item0, item1, ...)`: a tuple where a JS array would become a list. */
+  tuple(...items: unknown[]): PyTuple {
+    return PyTuple.new(this, items);
   }
 
   /** `None`. */
