@@ -696,7 +696,19 @@ export function toJs(p: Ptr, depth = 0): unknown {
         sym.Py_DecRef(idx);
       }
     }
-    if (hasAttr(p, "__float__")) return floatToJs(p);
+    if (hasAttr(p, "__float__")) {
+      // A Decimal rounds through __float__ (Decimal('0.1') is not 0.1):
+      // never silently; the caller chooses.
+      const mod = strToJsSafe(sym.PyObject_GetAttr(t, strCache("__module__")));
+      if (mod === "decimal" || mod === "_decimal" || mod === "_pydecimal") {
+        throw newErr(
+          "TypeError",
+          "toJs(): a decimal.Decimal has no exact JS number; convert it explicitly: " +
+            "str(d) (exact text) or obj.extract(Extract.float) (rounds to the nearest double)",
+        );
+      }
+      return floatToJs(p);
+    }
     const name = strToJsSafe(sym.PyObject_GetAttr(t, strCache("__qualname__")));
     throw newErr(
       "TypeError",
