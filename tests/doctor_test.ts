@@ -104,6 +104,9 @@ Deno.test({
       `runs Python ${version}, as the library`,
     );
     assert.ok(field(stdout, "site-packages")?.startsWith(prefix), stdout);
+    // The directories permissions: "deno" lets Python read: the stdlib's among them.
+    assert.ok(field(stdout, "implied read")?.startsWith(prefix), stdout);
+    assert.match(stdout, /\(readable by Python under permissions: "deno"\)/);
     if (python3Numpy) assert.equal(field(stdout, "numpy"), python3Numpy);
     else {assert.match(
         field(stdout, "numpy") ?? "",

@@ -144,6 +144,18 @@ Python.withGil((py) => {
       ? sitePackages.join("\n" + " ".repeat(17))
       : "(none on sys.path)",
   );
+  // What Python may read without --allow-read under
+  // Python.initialize({ permissions: "deno" }): the absolute sys.path
+  // directories (the rule of src/core/permissions_py.ts, `implied`).
+  const implied = py.eval(
+    "sorted({__import__('os').path.normpath(p) for p in __import__('sys').path " +
+      "if isinstance(p, str) and p.startswith('/')} - {'/', '//'})",
+  ).extract(Extract.list(Extract.str));
+  row(
+    "implied read",
+    (implied.length ? implied.join("\n" + " ".repeat(17)) : "(none)") +
+      "\n" + " ".repeat(17) + '(readable by Python under permissions: "deno")',
+  );
   let numpy: string;
   try {
     numpy = py.import("numpy").getattr("__version__").extract(Extract.str);
