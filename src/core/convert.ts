@@ -334,6 +334,34 @@ export function intToJs(p: Ptr): number | bigint {
 }
 
 /**
+ * `f(operator.index(p))` (GIL held): `p.__index__()` handed to `f`, and
+ * released after it; throws the Python error when `__index__` raises.
+ */
+export function withIndex<T>(p: Ptr, f: (idx: Ptr) => T): T {
+  const sym = runtime().sym;
+  const idx = sym.PyNumber_Index(p);
+  if (idx === null) throw fetchError();
+  try {
+    return f(idx);
+  } finally {
+    sym.Py_DecRef(idx);
+  }
+}
+
+/**
+ * The JS string of `s`, a new `str` reference from a C call (`NULL`: throw
+ * the raised Python error), released after it is read.
+ */
+export function takeStr(s: Ptr | null): string {
+  if (s === null) throw fetchError();
+  try {
+    return strToJs(s);
+  } finally {
+    runtime().sym.Py_DecRef(s);
+  }
+}
+
+/**
  * An `int` (or any object with `__index__`) as a safe JS integer. Raises
  * CPython's TypeError (`'str' object cannot be interpreted as an integer`) or
  * an OverflowError beyond ±(2^53 - 1).
@@ -345,13 +373,7 @@ export function indexToNumber(p: Ptr): number {
     const raised = clearRaised(sym, "TypeError", "OverflowError");
     if (raised === null) throw fetchError();
     if (raised === "OverflowError") throw unsafeInt();
-    const idx = sym.PyNumber_Index(p);
-    if (idx === null) throw fetchError();
-    try {
-      return indexToNumber(idx);
-    } finally {
-      sym.Py_DecRef(idx);
-    }
+    return withIndex(p, indexToNumber);
   }
   if (Math.abs(d) < TWO53) return d;
   throw unsafeInt();
@@ -658,13 +680,7 @@ export function toJs(p: Ptr, depth = 0): unknown {
       if (sym.PyType_IsSubtype(t, np[0]) !== 0) how = "tolist";
       else if (sym.PyType_IsSubtype(t, np[1]) !== 0) {
         if (sym.PyType_IsSubtype(t, np[2]) !== 0) {
-          const idx = sym.PyNumber_Index(p);
-          if (idx === null) throw fetchError();
-          try {
-            return intToJs(idx);
-          } finally {
-            sym.Py_DecRef(idx);
-          }
+          return withIndex(p, intToJs);
         }
         if (sym.PyType_IsSubtype(t, np[3]) !== 0) return floatToJs(p);
         if (sym.PyType_IsSubtype(t, np[4]) !== 0) {
@@ -687,15 +703,7 @@ export function toJs(p: Ptr, depth = 0): unknown {
       }
     }
     // Other number-like objects (Decimal...): __index__ first, then __float__.
-    if (hasAttr(p, "__index__")) {
-      const idx = sym.PyNumber_Index(p);
-      if (idx === null) throw fetchError();
-      try {
-        return intToJs(idx);
-      } finally {
-        sym.Py_DecRef(idx);
-      }
-    }
+    if (hasAttr(p, "__index__")) return withIndex(p, intToJs);
     if (hasAttr(p, "__float__")) {
       // A Decimal rounds through __float__ (Decimal('0.1') is not 0.1):
       // never silently; the caller chooses.

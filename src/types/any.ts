@@ -12,6 +12,7 @@ import {
   registerBorrower,
   strCache,
   strToJs,
+  takeStr,
   toJs as convertToJs,
   toPy,
   typeName,
@@ -249,13 +250,7 @@ export function attrString(obj: PyAny, name: string): string {
   const v = sym.PyObject_GetAttr(ptrOf(obj), strCache(name));
   if (v === null) throw fetchError();
   try {
-    const s = sym.PyObject_Str(v);
-    if (s === null) throw fetchError();
-    try {
-      return strToJs(s);
-    } finally {
-      sym.Py_DecRef(s);
-    }
+    return takeStr(sym.PyObject_Str(v));
   } finally {
     sym.Py_DecRef(v);
   }
@@ -729,12 +724,7 @@ export class PyAny {
   }
 
   #stringify(s: Ptr | null): string {
-    if (s === null) throw fetchError();
-    try {
-      return strToJs(s);
-    } finally {
-      runtime().sym.Py_DecRef(s);
-    }
+    return takeStr(s);
   }
 
   /** `str(self)`, or a placeholder when the object was released or `__str__` raised. */

@@ -19,6 +19,7 @@ import {
   tupleSize,
   typeFlags,
   typeName,
+  withIndex,
 } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
 import { PyTypeError } from "./exceptions.ts";
@@ -254,13 +255,7 @@ export const Extract: {
   bigint: builtin("Extract.bigint", (p) => {
     const sym = runtime().sym;
     if (typeFlags(sym, p) & TpFlags.Long) return intToBigint(p);
-    const idx = sym.PyNumber_Index(p);
-    if (idx === null) throw fetchError();
-    try {
-      return intToBigint(idx);
-    } finally {
-      sym.Py_DecRef(idx);
-    }
+    return withIndex(p, intToBigint);
   }),
   float: builtin("Extract.float", (p) => floatToJs(p)),
   str: builtin("Extract.str", (p) => {

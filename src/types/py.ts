@@ -4,8 +4,7 @@
  * @module
  */
 
-import { registerBorrower, strToJs } from "../core/convert.ts";
-import { fetchError } from "../core/err.ts";
+import { registerBorrower, takeStr } from "../core/convert.ts";
 import { gilHeld, noGilError, withGilScope } from "../core/gil.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
@@ -146,14 +145,7 @@ export class Py<T extends PyAny = PyAny> {
 
 /** `repr(p)` (GIL held). */
 function reprOf(p: Ptr): string {
-  const sym = runtime().sym;
-  const s = sym.PyObject_Repr(p);
-  if (s === null) throw fetchError();
-  try {
-    return strToJs(s);
-  } finally {
-    sym.Py_DecRef(s);
-  }
+  return takeStr(runtime().sym.PyObject_Repr(p));
 }
 
 setPyFactory((p) => pyFromOwned(p, PyAny));
