@@ -29,6 +29,7 @@ export {
   Py,
   PyAny,
   PyCFunction,
+  type PyclassOptions,
   PyDict,
   PyErr,
   PyIterator,

@@ -39,6 +39,11 @@ export {
   pymethod,
 } from "./function/pyfunction.ts";
 export { pymodule } from "./function/pymodule.ts";
+export {
+  pyclass,
+  type PyclassOptions,
+  sweepPyclassInstances,
+} from "./function/pyclass.ts";
 export { Py } from "./types/py.ts";
 export { PythonBase } from "./types/python.ts";
 export { Extract } from "./types/extract.ts";

@@ -333,6 +333,26 @@ export function intToJs(p: Ptr): number | bigint {
   return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
 }
 
+let unwrapper: ((p: Ptr) => object | undefined) | null = null;
+let wrapper: ((v: object) => Ptr | undefined) | null = null;
+
+/**
+ * Installed by `src/function/pyclass.ts` on first use: `toPy` of an
+ * instance of a class made a Python type is a Python instance wrapping it
+ * (a new reference; `undefined`: not one).
+ */
+export function setObjectWrapper(f: (v: object) => Ptr | undefined): void {
+  wrapper = f;
+}
+
+/**
+ * Installed by `src/function/pyclass.ts` on first use: `toJs()` of one of
+ * its instances is the JS object it wraps (`undefined`: not one).
+ */
+export function setObjectUnwrapper(f: (p: Ptr) => object | undefined): void {
+  unwrapper = f;
+}
+
 /**
  * `f(operator.index(p))` (GIL held): `p.__index__()` handed to `f`, and
  * released after it; throws the Python error when `__index__` raises.
@@ -551,6 +571,10 @@ function objectToPy(v: object, py: unknown, depth: number): Ptr {
     }
     return d;
   }
+  if (wrapper !== null) {
+    const w = wrapper(v as object);
+    if (w !== undefined) return w;
+  }
   let name = "object";
   try {
     const n = (v as object).constructor?.name;
@@ -671,6 +695,12 @@ export function toJs(p: Ptr, depth = 0): unknown {
       }
     }
     if (sym.PyType_IsSubtype(t, r.types.bytearray)) return byteArrayToJs(p);
+    // An instance of a TypeScript class made a Python type (pyclass): its JS
+    // object itself.
+    if (unwrapper !== null) {
+      const o = unwrapper(p);
+      if (o !== undefined) return o;
+    }
     // numpy (once imported): an ndarray as its tolist(); a numpy scalar by
     // its kind (np.bool_ a boolean, not the 1 of its __index__), others
     // (complex, datetime64, str_...) as their item().
