@@ -366,7 +366,7 @@ function members(cls: AnyClass): {
  */
 export function pyclass<P extends PythonBase>(
   py: P,
-  cls: AnyClass,
+  cls: abstract new (...args: never[]) => object,
   options: PyclassOptions = {},
 ): PyAny {
   tokenState(py);
