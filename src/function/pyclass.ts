@@ -11,7 +11,7 @@
  * that id and calls the JS method with `this` bound to it.
  *
  * Lifetime: the JS object is held while the Python instance lives. When
- * Python frees the instance (on any thread), `weakref.finalize` only appends
+ * Python frees the instance (on any thread), a weakref callback only appends
  * its id to a Python list: no callback enters JS. The next construction (or
  * `sweepPyclassInstances`) drops those ids, so the JS objects become
  * garbage.
@@ -67,12 +67,16 @@ def make(name, module, attrs):
 
 
 live = weakref.WeakValueDictionary()  # id -> the Python instance
+_refs = {}  # id -> the weakref whose callback queues the id
 
 
 def track(obj, i):
     object.__setattr__(obj, '_pyembed_id', i)
     live[i] = obj
-    weakref.finalize(obj, dead.append, i)
+    # A plain weakref callback, not weakref.finalize: finalize stops calling
+    # back once atexit ran, which pyembed does when an isolate hands CPython
+    # over (each deno test module, for one).
+    _refs[i] = weakref.ref(obj, lambda _r, i=i: (dead.append(i), _refs.pop(i, None)))
 
 
 def find(i):

@@ -18,7 +18,7 @@
  *   from it, any view of those), this module holds the `Memory` object, so it
  *   stays allocated even after the program dropped the TypedArray;
  * - Python's last reference going away (on any thread) only appends an id to
- *   a Python list (`weakref.finalize` on the exporting `ctypes` array): no
+ *   a Python list (a weakref callback on the exporting `ctypes` array): no
  *   callback enters JS, so a foreign thread or an ended isolate is never
  *   called into. The next `sharedArray` call (or {@linkcode sweepSharedArrays})
  *   drops those ids, and the garbage collector frees the memory once the
@@ -62,12 +62,15 @@ const SHARE_CODE = `
 import ctypes, weakref
 
 dead = []
+_refs = {}
 
 
 def share(addr, nbytes, fmt, shape, token):
     raw = (ctypes.c_char * nbytes).from_address(addr)
-    # Every view (a cast, a numpy array) keeps this exporter alive.
-    weakref.finalize(raw, dead.append, token)
+    # Every view (a cast, a numpy array) keeps this exporter alive. A plain
+    # weakref callback, not weakref.finalize: finalize stops calling back once
+    # atexit ran, which pyembed does when an isolate hands CPython over.
+    _refs[token] = weakref.ref(raw, lambda _r, t=token: (dead.append(t), _refs.pop(t, None)))
     return memoryview(raw).cast('B').cast(fmt, shape)
 `;
 
