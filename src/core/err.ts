@@ -10,13 +10,8 @@
  */
 
 import { gilHeld, withGilScope } from "./gil.ts";
-import {
-  cstr,
-  FILE_INPUT,
-  type Ptr,
-  type Runtime,
-  runtime,
-} from "./runtime.ts";
+import { cstr, type Ptr, type Runtime, runtime } from "./runtime.ts";
+import { drainIds, runKit } from "./kit.ts";
 import { setSignalErrorHook } from "./signals.ts";
 import { ssize } from "./ssize.ts";
 
@@ -341,42 +336,18 @@ make = _JsErrorToken
 dead = _JsErrorToken.dead
 `;
 
-function getTokenKit(r: Runtime): { make: Ptr; dead: Ptr } {
-  if (tokenKit !== null) return tokenKit;
-  const sym = r.sym;
-  const ns = sym.PyDict_New()!;
-  sym.PyDict_SetItem(ns, nameOf(r, "__builtins__"), r.builtins);
-  const co = sym.Py_CompileString(
-    cstr(TOKEN_CODE),
-    cstr("<pyembed-js-error>"),
-    FILE_INPUT,
-  );
-  const res = co === null ? null : sym.PyEval_EvalCode(co, ns, ns);
-  if (co !== null) sym.Py_DecRef(co);
-  if (res === null) throw fetchError();
-  sym.Py_DecRef(res);
-  const item = (k: string): Ptr => {
-    const v = sym.PyDict_GetItemWithError(ns, nameOf(r, k))!;
-    sym.Py_IncRef(v);
-    return v;
-  };
-  tokenKit = { make: item("make"), dead: item("dead") };
-  sym.Py_DecRef(ns);
-  return tokenKit;
+function getTokenKit(): { make: Ptr; dead: Ptr } {
+  return tokenKit ??= runKit(TOKEN_CODE, "<pyembed-js-error>", [
+    "make",
+    "dead",
+  ]);
 }
 
 /** Attach a token for the thrown object `e` to the exception `exc` (GIL held). */
 function carryJsError(r: Runtime, exc: Ptr, e: object): void {
   const sym = r.sym;
-  const kit = getTokenKit(r);
-  const n = Number(sym.PyList_Size(kit.dead));
-  if (n > 0) {
-    for (let i = 0; i < n; i++) {
-      const id = sym.PyLong_AsDouble(sym.PyList_GetItem(kit.dead, ssize(i))!);
-      jsErrors.delete(id);
-    }
-    sym.PyList_SetSlice(kit.dead, ssize(0), ssize(n), null);
-  }
+  const kit = getTokenKit();
+  drainIds(kit.dead, (id) => jsErrors.delete(id));
   const id = nextJsError++;
   const idObj = sym.PyLong_FromDouble(id)!;
   const token = callOne(r, kit.make, idObj);

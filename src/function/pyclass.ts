@@ -20,7 +20,8 @@
  */
 
 import { fetchError } from "../core/err.ts";
-import { cstr, FILE_INPUT, type Ptr, runtime } from "../core/runtime.ts";
+import { drainIds, runKit } from "../core/kit.ts";
+import { cstr, type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { setObjectUnwrapper, setObjectWrapper } from "../core/convert.ts";
 import { PyAny, wrap } from "../types/any.ts";
@@ -107,44 +108,17 @@ const classTypes: Ptr[] = [];
 
 function getKit(): NonNullable<typeof kit> {
   if (kit !== null) return kit;
-  const r = runtime();
-  const sym = r.sym;
-  const ns = sym.PyDict_New()!;
-  try {
-    const key = sym.PyUnicode_InternFromString(cstr("__builtins__"))!;
-    sym.PyDict_SetItem(ns, key, r.builtins);
-    sym.Py_DecRef(key);
-    const co = sym.Py_CompileString(
-      cstr(KIT_CODE),
-      cstr("<pyembed-pyclass>"),
-      FILE_INPUT,
-    );
-    if (co === null) throw fetchError();
-    const res = sym.PyEval_EvalCode(co, ns, ns);
-    sym.Py_DecRef(co);
-    if (res === null) throw fetchError();
-    sym.Py_DecRef(res);
-    const item = (name: string): Ptr => {
-      const k = sym.PyUnicode_InternFromString(cstr(name))!;
-      const v = sym.PyDict_GetItemWithError(ns, k)!;
-      sym.Py_DecRef(k);
-      sym.Py_IncRef(v);
-      return v;
-    };
-    kit = {
-      make: item("make"),
-      track: item("track"),
-      prop: item("prop"),
-      dead: item("dead"),
-      find: item("find"),
-      adopt: item("adopt"),
-    };
-    setObjectUnwrapper(unwrap);
-    setObjectWrapper(wrapObject);
-    return kit;
-  } finally {
-    sym.Py_DecRef(ns);
-  }
+  kit = runKit(KIT_CODE, "<pyembed-pyclass>", [
+    "make",
+    "track",
+    "prop",
+    "dead",
+    "find",
+    "adopt",
+  ]);
+  setObjectUnwrapper(unwrap);
+  setObjectWrapper(wrapObject);
+  return kit;
 }
 
 /**
@@ -157,17 +131,7 @@ function getKit(): NonNullable<typeof kit> {
  * ```
  */
 export function sweepPyclassInstances(): number {
-  if (kit === null) return instances.size;
-  const sym = runtime().sym;
-  const n = Number(sym.PyList_Size(kit.dead));
-  if (n > 0) {
-    for (let i = 0; i < n; i++) {
-      instances.delete(
-        sym.PyLong_AsDouble(sym.PyList_GetItem(kit.dead, ssize(i))!),
-      );
-    }
-    sym.PyList_SetSlice(kit.dead, ssize(0), ssize(n), null);
-  }
+  if (kit !== null) drainIds(kit.dead, (id) => instances.delete(id));
   return instances.size;
 }
 

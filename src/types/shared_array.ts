@@ -30,7 +30,8 @@
  */
 
 import { fetchError } from "../core/err.ts";
-import { cstr, FILE_INPUT, type Ptr, runtime } from "../core/runtime.ts";
+import { drainIds, runKit } from "../core/kit.ts";
+import { cstr, type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { PyTypeError } from "./exceptions.ts";
 import { PyAny, wrap } from "./any.ts";
@@ -79,37 +80,7 @@ const held = new Map<number, WebAssembly.Memory>();
 let nextToken = 1;
 
 function getKit(): { share: Ptr; dead: Ptr } {
-  if (kit !== null) return kit;
-  const r = runtime();
-  const sym = r.sym;
-  const ns = sym.PyDict_New();
-  if (ns === null) throw fetchError();
-  try {
-    const key = sym.PyUnicode_InternFromString(cstr("__builtins__"))!;
-    sym.PyDict_SetItem(ns, key, r.builtins);
-    sym.Py_DecRef(key);
-    const co = sym.Py_CompileString(
-      cstr(SHARE_CODE),
-      cstr("<pyembed-shared>"),
-      FILE_INPUT,
-    );
-    if (co === null) throw fetchError();
-    const res = sym.PyEval_EvalCode(co, ns, ns);
-    sym.Py_DecRef(co);
-    if (res === null) throw fetchError();
-    sym.Py_DecRef(res);
-    const item = (name: string): Ptr => {
-      const k = sym.PyUnicode_InternFromString(cstr(name))!;
-      const v = sym.PyDict_GetItemWithError(ns, k)!;
-      sym.Py_DecRef(k);
-      sym.Py_IncRef(v);
-      return v;
-    };
-    kit = { share: item("share"), dead: item("dead") };
-    return kit;
-  } finally {
-    sym.Py_DecRef(ns);
-  }
+  return kit ??= runKit(SHARE_CODE, "<pyembed-shared>", ["share", "dead"]);
 }
 
 /**
@@ -122,15 +93,7 @@ function getKit(): { share: Ptr; dead: Ptr } {
  * ```
  */
 export function sweepSharedArrays(): number {
-  if (kit === null) return held.size;
-  const sym = runtime().sym;
-  const n = Number(sym.PyList_Size(kit.dead));
-  if (n > 0) {
-    for (let i = 0; i < n; i++) {
-      held.delete(sym.PyLong_AsDouble(sym.PyList_GetItem(kit.dead, ssize(i))!));
-    }
-    sym.PyList_SetSlice(kit.dead, ssize(0), ssize(n), null);
-  }
+  if (kit !== null) drainIds(kit.dead, (id) => held.delete(id));
   return held.size;
 }
 

@@ -1,0 +1,80 @@
+/**
+ * Small Python helpers pyembed runs once per isolate (GIL held), and the
+ * "dead list" pattern several modules share: Python appends the id of
+ * something it freed to a list (from any thread, with no callback into JS),
+ * and the JS side drains that list when it next holds the GIL.
+ *
+ * @module
+ */
+
+import { fetchError } from "./err.ts";
+import { cstr, FILE_INPUT, type Ptr, runtime } from "./runtime.ts";
+import { ssize } from "./ssize.ts";
+
+/**
+ * Run `code` in a fresh namespace (with `__builtins__`) and return the
+ * values bound to `names` there, as strong references kept for the life of
+ * the process. Throws the Python error if the code raises.
+ *
+ * @example
+ * ```ts ignore
+ * const { dead } = runKit("dead = []", "<pyembed-x>", ["dead"]);
+ * ```
+ */
+export function runKit<N extends string>(
+  code: string,
+  filename: string,
+  names: readonly N[],
+): Record<N, Ptr> {
+  const r = runtime();
+  const sym = r.sym;
+  const ns = sym.PyDict_New();
+  if (ns === null) throw fetchError();
+  try {
+    const key = sym.PyUnicode_InternFromString(cstr("__builtins__"))!;
+    const rc = sym.PyDict_SetItem(ns, key, r.builtins);
+    sym.Py_DecRef(key);
+    if (rc !== 0) throw fetchError();
+    const co = sym.Py_CompileString(cstr(code), cstr(filename), FILE_INPUT);
+    if (co === null) throw fetchError();
+    const res = sym.PyEval_EvalCode(co, ns, ns);
+    sym.Py_DecRef(co);
+    if (res === null) throw fetchError();
+    sym.Py_DecRef(res);
+    const out = {} as Record<N, Ptr>;
+    for (const name of names) {
+      const k = sym.PyUnicode_InternFromString(cstr(name))!;
+      const v = sym.PyDict_GetItemWithError(ns, k);
+      sym.Py_DecRef(k);
+      if (v === null) {
+        throw new Error(
+          `pyembed internal error: ${filename} defines no ${name}`,
+        );
+      }
+      sym.Py_IncRef(v);
+      out[name] = v;
+    }
+    return out;
+  } finally {
+    sym.Py_DecRef(ns);
+  }
+}
+
+/**
+ * Call `f` with each id (a Python int) queued in the Python list `list`,
+ * then empty it (GIL held).
+ *
+ * @example
+ * ```ts ignore
+ * drainIds(kit.dead, (id) => held.delete(id));
+ * ```
+ */
+export function drainIds(list: Ptr, f: (id: number) => void): void {
+  const sym = runtime().sym;
+  const n = Number(sym.PyList_Size(list));
+  if (n <= 0) return;
+  for (let i = 0; i < n; i++) {
+    f(sym.PyLong_AsDouble(sym.PyList_GetItem(list, ssize(i))!));
+  }
+  sym.PyList_SetSlice(list, ssize(0), ssize(n), null);
+}
