@@ -11,6 +11,7 @@
 
 import { gilHeld, withGilScope } from "./gil.ts";
 import { cstr, type Ptr, type Runtime, runtime } from "./runtime.ts";
+import { strCache } from "./convert.ts";
 import { drainIds, runKit } from "./kit.ts";
 import { setSignalErrorHook } from "./signals.ts";
 import { ssize } from "./ssize.ts";
@@ -307,17 +308,6 @@ export function causeOf(value: Ptr): unknown {
 // drops the ids queued.
 
 const jsErrors = new Map<number, object>();
-const names = new Map<string, Ptr>();
-
-/** An interned name, made once (GIL held). */
-function nameOf(r: Runtime, s: string): Ptr {
-  let p = names.get(s);
-  if (p === undefined) {
-    p = r.sym.PyUnicode_InternFromString(cstr(s))!;
-    names.set(s, p);
-  }
-  return p;
-}
 let nextJsError = 1;
 let tokenKit: { make: Ptr; dead: Ptr } | null = null;
 
@@ -352,7 +342,7 @@ function carryJsError(r: Runtime, exc: Ptr, e: object): void {
   const idObj = sym.PyLong_FromDouble(id)!;
   const token = callOne(r, kit.make, idObj);
   sym.Py_DecRef(idObj);
-  const rc = sym.PyObject_SetAttr(exc, nameOf(r, "_pyembed_js"), token);
+  const rc = sym.PyObject_SetAttr(exc, strCache("_pyembed_js"), token);
   sym.Py_DecRef(token);
   if (rc !== 0) throw fetchError();
   jsErrors.set(id, e);
@@ -372,12 +362,12 @@ function jsOrigin(r: Runtime, type: Ptr, value: Ptr): object | undefined {
     return undefined;
   }
   const sym = r.sym;
-  const token = sym.PyObject_GetAttr(value, nameOf(r, "_pyembed_js"));
+  const token = sym.PyObject_GetAttr(value, strCache("_pyembed_js"));
   if (token === null) {
     sym.PyErr_Clear();
     return undefined;
   }
-  const idObj = sym.PyObject_GetAttr(token, nameOf(r, "id"));
+  const idObj = sym.PyObject_GetAttr(token, strCache("id"));
   sym.Py_DecRef(token);
   if (idObj === null) {
     sym.PyErr_Clear();

@@ -273,15 +273,7 @@ export function withGilScope<R>(
   const gstate = r.sym.PyGILState_Ensure();
   sigintEnter(r); // Ctrl-C inside Python: see signals.ts
   try {
-    return inScope(
-      tier === null ? (scope) => checkSync(f(scope)) : (scope) => {
-        const v = checkSync(f(scope));
-        sigintCheck(r);
-        return v;
-      },
-      tier,
-      true,
-    );
+    return inScope((scope) => checkSync(f(scope)), tier, true);
   } finally {
     sigintLeave();
     if (deferred.length > 0 && regions.length === 0) {
@@ -330,7 +322,10 @@ function inScope<R>(
   current = scope;
   setGilHeld(true);
   try {
-    return f(scope);
+    const v = f(scope);
+    // A SIGINT no Python code saw while the callback ran (signals.ts).
+    if (outermost && tier !== null) sigintCheck();
+    return v;
   } catch (e) {
     if (outermost) escaping(e, true);
     throw e;

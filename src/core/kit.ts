@@ -78,3 +78,26 @@ export function drainIds(list: Ptr, f: (id: number) => void): void {
   }
   sym.PyList_SetSlice(list, ssize(0), ssize(n), null);
 }
+
+/**
+ * `f(*args)` with borrowed `args` (GIL held): a new reference, or throws the
+ * Python error.
+ *
+ * @example
+ * ```ts ignore
+ * const r = callPy(kit.make, [idObj]);
+ * ```
+ */
+export function callPy(f: Ptr, args: readonly Ptr[]): Ptr {
+  const sym = runtime().sym;
+  const t = sym.PyTuple_New(ssize(args.length));
+  if (t === null) throw fetchError();
+  args.forEach((a, i) => {
+    sym.Py_IncRef(a);
+    sym.PyTuple_SetItem(t, ssize(i), a);
+  });
+  const r = sym.PyObject_CallObject(f, t);
+  sym.Py_DecRef(t);
+  if (r === null) throw fetchError();
+  return r;
+}

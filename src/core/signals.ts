@@ -172,8 +172,8 @@ export function sigintEnter(r: Runtime): void {
  * a `KeyboardInterrupt` (or what a Python signal handler raised) left
  * pending by a SIGINT that arrived while no Python code ran.
  */
-export function sigintCheck(r: Runtime): void {
-  if (held && signalError !== null && r.sym.PyErr_CheckSignals() !== 0) {
+export function sigintCheck(): void {
+  if (held && signalError !== null && rt!.sym.PyErr_CheckSignals() !== 0) {
     throw signalError();
   }
 }

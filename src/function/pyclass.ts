@@ -20,15 +20,19 @@
  */
 
 import { fetchError } from "../core/err.ts";
-import { drainIds, runKit } from "../core/kit.ts";
+import { callPy, drainIds, runKit } from "../core/kit.ts";
 import { cstr, type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
-import { setObjectUnwrapper, setObjectWrapper } from "../core/convert.ts";
+import {
+  setObjectUnwrapper,
+  setObjectWrapper,
+  strCache,
+} from "../core/convert.ts";
 import { PyAny, wrap } from "../types/any.ts";
 import { PyTypeError } from "../types/exceptions.ts";
 import type { PythonBase } from "../types/python.ts";
 import { tokenState } from "../types/python.ts";
-import { pyfunction, pymethod } from "./pyfunction.ts";
+import { jsArg, pyfunction, pymethod } from "./pyfunction.ts";
 import { parseSignature, type Signature } from "./signature.ts";
 
 /** Options of {@linkcode pyclass}. */
@@ -174,7 +178,8 @@ function wrapObject(v: object): Ptr | undefined {
   const known = ids.get(v);
   if (known !== undefined && instances.has(known)) {
     const idObj = sym.PyLong_FromDouble(known)!;
-    const found = callKit(k.find, [idObj]);
+    const found = callPy(k.find, [idObj]);
+    sym.Py_DecRef(idObj);
     if (found !== runtime().none) return found;
     sym.Py_DecRef(found);
   }
@@ -183,27 +188,17 @@ function wrapObject(v: object): Ptr | undefined {
   const id = nextId++;
   instances.set(id, v);
   ids.set(v, id);
-  sym.Py_IncRef(type);
-  const obj = callKit(k.adopt, [type, sym.PyLong_FromDouble(id)!]);
-  return obj;
-}
-
-/** `f(*args)` with `args` new references (stolen); a new reference or throws. */
-function callKit(f: Ptr, args: Ptr[]): Ptr {
-  const sym = runtime().sym;
-  const t = sym.PyTuple_New(ssize(args.length))!;
-  args.forEach((a, i) => sym.PyTuple_SetItem(t, ssize(i), a));
-  const r = sym.PyObject_CallObject(f, t);
-  sym.Py_DecRef(t);
-  if (r === null) throw fetchError();
-  return r;
+  const idObj = sym.PyLong_FromDouble(id)!;
+  try {
+    return callPy(k.adopt, [type, idObj]);
+  } finally {
+    sym.Py_DecRef(idObj);
+  }
 }
 
 function instanceOf(p: Ptr): object {
   const sym = runtime().sym;
-  const key = sym.PyUnicode_InternFromString(cstr("_pyembed_id"))!;
-  const v = sym.PyObject_GetAttr(p, key);
-  sym.Py_DecRef(key);
+  const v = sym.PyObject_GetAttr(p, strCache("_pyembed_id"));
   if (v === null) {
     sym.PyErr_Clear();
     throw PyTypeError.newErr(
@@ -221,15 +216,6 @@ function instanceOf(p: Ptr): object {
   return obj;
 }
 
-/** A handler argument's JS value (toJs), or the tier object itself. */
-function jsValue(o: PyAny): unknown {
-  try {
-    return o.toJs();
-  } catch {
-    return o;
-  }
-}
-
 /**
  * The JS arguments for `sig` from the bound parameters: positional
  * parameters in order, then `*args` spread, then, when the signature has
@@ -240,17 +226,17 @@ function jsArgs(sig: Signature, params: Record<string, PyAny>): unknown[] {
   const out: unknown[] = [];
   const ps = sig.parameters;
   for (let i = 1; i < sig.positionalCount; i++) {
-    out.push(jsValue(params[ps[i].name]));
+    out.push(jsArg(params[ps[i].name]));
   }
   if (sig.varargs !== undefined) {
     for (const a of params[sig.varargs] as Iterable<PyAny>) {
-      out.push(jsValue(a));
+      out.push(jsArg(a));
     }
   }
   const kw: Record<string, unknown> = {};
   let any = false;
   for (let i = sig.positionalCount; i < ps.length; i++) {
-    kw[ps[i].name] = jsValue(params[ps[i].name]);
+    kw[ps[i].name] = jsArg(params[ps[i].name]);
     any = true;
   }
   if (sig.varkw !== undefined) {
@@ -368,9 +354,12 @@ export function pyclass<P extends PythonBase>(
         const id = nextId++;
         instances.set(id, obj);
         ids.set(obj, id);
-        const self = params.self.unsafePtr;
-        sym.Py_IncRef(self);
-        sym.Py_DecRef(callKit(k.track, [self, sym.PyLong_FromDouble(id)!]));
+        const idObj = sym.PyLong_FromDouble(id)!;
+        try {
+          sym.Py_DecRef(callPy(k.track, [params.self.unsafePtr, idObj]));
+        } finally {
+          sym.Py_DecRef(idObj);
+        }
         return null;
       }),
     );
@@ -416,7 +405,7 @@ export function pyclass<P extends PythonBase>(
         : py.None();
       const fset = canSet
         ? pyfunction(py, `${a}(self, value)`, ({ self, value }) => {
-          (instanceOf(self.unsafePtr) as Record<string, unknown>)[a] = jsValue(
+          (instanceOf(self.unsafePtr) as Record<string, unknown>)[a] = jsArg(
             value,
           );
           return null;
@@ -441,7 +430,7 @@ export function pyclass<P extends PythonBase>(
       const sm = py.builtins().getattr("staticmethod").call1(
         pyfunction(py, `${s}(*args)`, ({ args }) => {
           const list: unknown[] = [];
-          for (const x of args as Iterable<PyAny>) list.push(jsValue(x));
+          for (const x of args as Iterable<PyAny>) list.push(jsArg(x));
           return f.apply(cls, list);
         }),
       );

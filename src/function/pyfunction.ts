@@ -622,8 +622,11 @@ function methodDef(name: Ptr, doc: Ptr, meth: Ptr): Ptr {
   return def;
 }
 
-/** A tier object's JS value when it has one, else the object itself. */
-function jsArg(obj: PyAny): unknown {
+/**
+ * Internal (also `pyclass`): a tier object's JS value when it has one, else
+ * the object itself.
+ */
+export function jsArg(obj: PyAny): unknown {
   try {
     return obj.toJs();
   } catch {

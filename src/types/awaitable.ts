@@ -28,10 +28,10 @@
  * @module
  */
 
-import { compileSource, toPy } from "../core/convert.ts";
-import { fetchError, restoreError } from "../core/err.ts";
-import { cstr, FILE_INPUT, type Ptr, runtime } from "../core/runtime.ts";
-import { ssize } from "../core/ssize.ts";
+import { toPy } from "../core/convert.ts";
+import { callPy, runKit } from "../core/kit.ts";
+import { restoreError } from "../core/err.ts";
+import { type Ptr, runtime } from "../core/runtime.ts";
 import { callAsyncOn, checkExtractor, hostOf, settle } from "./async.ts";
 import { type FromPyObject, ptrOf, PyAny, wrap } from "./any.ts";
 import type { Py } from "./py.ts";
@@ -160,53 +160,27 @@ let machine: Machine | null = null;
 
 /** The Python side, made on first use (GIL held). Lives for the process. */
 function getMachine(): Machine {
-  if (machine !== null) return machine;
-  const sym = runtime().sym;
-  const ns = sym.PyDict_New();
-  if (ns === null) throw fetchError();
-  const key = sym.PyUnicode_InternFromString(cstr("__builtins__"));
-  if (key === null || sym.PyDict_SetItem(ns, key, runtime().builtins) !== 0) {
-    sym.Py_DecRef(ns);
-    throw fetchError();
-  }
-  sym.Py_DecRef(key);
-  const co = compileSource(AWAIT_SOURCE, "<pyembed-await>", FILE_INPUT);
-  const res = sym.PyEval_EvalCode(co, ns, ns);
-  sym.Py_DecRef(co);
-  if (res === null) {
-    sym.Py_DecRef(ns);
-    throw fetchError();
-  }
-  sym.Py_DecRef(res);
-  const item = (name: string): Ptr => {
-    const k = sym.PyUnicode_InternFromString(cstr(name))!;
-    const v = sym.PyDict_GetItemWithError(ns, k)!; // borrowed: ns lives forever
-    sym.Py_DecRef(k);
-    return v;
-  };
-  machine = {
-    submit: item("submit"),
-    wait: item("wait"),
-    cancel: item("cancel"),
-    promise: item("TypeScriptPromise"),
-    settle: item("settle"),
-  };
-  return machine;
+  return machine ??= (() => {
+    const k = runKit(AWAIT_SOURCE, "<pyembed-await>", [
+      "submit",
+      "wait",
+      "cancel",
+      "TypeScriptPromise",
+      "settle",
+    ]);
+    return {
+      submit: k.submit,
+      wait: k.wait,
+      cancel: k.cancel,
+      promise: k.TypeScriptPromise,
+      settle: k.settle,
+    };
+  })();
 }
 
 /** `f(*args)` (GIL held): a new reference, or throws the Python error. */
 function call(f: Ptr, ...args: Ptr[]): Ptr {
-  const sym = runtime().sym;
-  const t = sym.PyTuple_New(ssize(args.length));
-  if (t === null) throw fetchError();
-  args.forEach((a, i) => {
-    sym.Py_IncRef(a);
-    sym.PyTuple_SetItem(t, ssize(i), a);
-  });
-  const r = sym.PyObject_CallObject(f, t);
-  sym.Py_DecRef(t);
-  if (r === null) throw fetchError();
-  return r;
+  return callPy(f, args);
 }
 
 /**
