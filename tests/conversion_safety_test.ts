@@ -377,7 +377,19 @@ console.log(JSON.stringify({ toJs, toPy }));`,
         ["PySet.add", () => PySet.prototype.add.call(l, 1)],
         ["PyFrozenSet.len", () => PyFrozenSet.prototype.len.call(l)],
         ["PyList.append", () => PyList.prototype.append.call(d, 1)],
-        ["PyList.getItem", () => PyList.prototype.getItem.call(d, 0)],
+        [
+          "PyList.getItem",
+          () =>
+            (PyList.prototype.getItem as (i: unknown) => unknown).call(d, 0),
+        ],
+        [
+          "PyList.getItem",
+          () => PyList.prototype.getItem.call(d, 0, M.Extract.int),
+        ],
+        [
+          "PyTuple.getItem",
+          () => M.PyTuple.prototype.getItem.call(d, 0, M.Extract.int),
+        ],
         ["PyList.sort", () => PyList.prototype.sort.call({})],
         ["PyString.toStr", () => PyString.prototype.toStr.call(l)],
         ["PyBytes.asBytes", () => M.PyBytes.prototype.asBytes.call(l)],

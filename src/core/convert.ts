@@ -75,6 +75,8 @@ export function setFunctionConverter(
  * string of up to ~350k UTF-16 units still converts without a scratch allocation.)
  */
 const SCRATCH_KEEP = 1 << 20;
+/** Strings up to this many units (or bytes) take the ASCII fast paths. */
+const SHORT_ASCII = 256;
 let scratch = new Uint8Array(1 << 12);
 function scratchOf(n: number): Uint8Array<ArrayBuffer> {
   if (scratch.length < n) {
@@ -135,7 +137,25 @@ export function strToPy(s: string): Ptr {
     if (p === null) throw fetchError();
     return p;
   }
-  const max = s.length * 3;
+  const len = s.length;
+  if (len <= SHORT_ASCII) {
+    // A short ASCII string (names, keys, words): copied unit by unit, which
+    // measured ~2.5x faster than TextEncoder.encodeInto (an op call) at 32
+    // characters; the first non-ASCII unit falls back to the encoder.
+    const buf = scratchOf(SHORT_ASCII);
+    let i = 0;
+    for (; i < len; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[i] = c;
+    }
+    if (i === len) {
+      const p = sym.PyUnicode_DecodeUTF8(buf, ssize(len), null);
+      if (p === null) throw fetchError();
+      return p;
+    }
+  }
+  const max = len * 3;
   let buf: Uint8Array<ArrayBuffer>;
   let n: number;
   if (max < SCRATCH_KEEP) {
@@ -189,6 +209,15 @@ export function strToJs(p: Ptr): string {
   }
   const n = Number(sizeOut[0]);
   if (n === 0) return "";
+  if (n <= SHORT_ASCII) {
+    // One op instead of a copy and a decode (measured ~1.5x faster at 32
+    // bytes). The UTF-8 buffer ends in a NUL; reading up to the first NUL
+    // gives at most one UTF-16 unit per byte, so a result of length `n`
+    // means all `n` bytes were read and each was one ASCII character.
+    // Anything else (non-ASCII text, an embedded NUL) is decoded below.
+    const quick = Deno.UnsafePointerView.getCString(data);
+    if (quick.length === n) return quick;
+  }
   if (n <= SCRATCH_KEEP) {
     const buf = scratchOf(n);
     sym.memcpy(buf, data, ssize(n));
@@ -586,6 +615,78 @@ function objectToPy(v: object, py: unknown, depth: number): Ptr {
     "TypeError",
     `cannot convert a JS ${name} to a Python object: pass a primitive, array, Map, Set, plain object, Uint8Array, or implement [toPyObject](py)`,
   );
+}
+
+/**
+ * Set by {@linkcode kwargsToPy}: was its result a dict it built itself (so
+ * exactly a `dict`, with no type check needed before `PyObject_Call`)?
+ */
+export let kwargsBuilt = false;
+
+/**
+ * Keyword arguments (a plain object or a Map) as a new dict whose string
+ * keys are the interned names {@linkcode strCache} keeps, as CPython interns
+ * keyword names: no string is encoded per call (measured: the generic
+ * conversion of `{ c: 3 }` cost ~800 ns, most of it encoding the key).
+ * Anything else converts as {@linkcode toPy} does; {@linkcode kwargsBuilt}
+ * tells which happened.
+ */
+export function kwargsToPy(v: unknown, py: unknown): Ptr {
+  if (
+    typeof v === "object" && v !== null && !Array.isArray(v) &&
+    borrowedPtr(v) === undefined
+  ) {
+    const d = plainKwargs(v, py);
+    if (d !== null) {
+      kwargsBuilt = true; // set after any user code, which may have called us
+      return d;
+    }
+  }
+  const out = toPy(v, py);
+  kwargsBuilt = false;
+  return out;
+}
+
+/** A plain object or Map as a dict with interned keys; `null` for anything else. */
+function plainKwargs(v: object, py: unknown): Ptr | null {
+  enterUser(); // getters, Proxy traps and [toPyObject] are user code
+  try {
+    const isMap = v instanceof Map;
+    const o = v as Record<PropertyKey, unknown>;
+    if (!isMap) {
+      const proto = Object.getPrototypeOf(v);
+      if (
+        (proto !== Object.prototype && proto !== null) ||
+        typeof o[toPyObject] === "function"
+      ) {
+        return null;
+      }
+    }
+    const sym = runtime().sym;
+    const d = sym.PyDict_New()!;
+    try {
+      if (isMap) {
+        for (const [k, val] of v as Map<unknown, unknown>) kwSet(d, k, val, py);
+      } else {
+        for (const k of Object.keys(o)) kwSet(d, k, o[k], py);
+      }
+    } catch (e) {
+      sym.Py_DecRef(d);
+      throw e;
+    }
+    return d;
+  } finally {
+    leaveUser();
+  }
+}
+
+function kwSet(d: Ptr, k: unknown, val: unknown, py: unknown): void {
+  if (typeof k !== "string") return dictSet(d, k, val, py, 0);
+  const sym = runtime().sym;
+  const vp = toPy(val, py, 1);
+  const rc = sym.PyDict_SetItem(d, strCache(k), vp);
+  sym.Py_DecRef(vp);
+  if (rc !== 0) throw fetchError();
 }
 
 function sequenceToList(

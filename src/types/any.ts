@@ -9,6 +9,8 @@
 import {
   arrayToTuple,
   isSubtype,
+  kwargsBuilt,
+  kwargsToPy,
   registerBorrower,
   strCache,
   strToJs,
@@ -34,6 +36,7 @@ import type { PythonBase } from "./python.ts";
 import { tokenState } from "./python.ts";
 import { type Ctor, KEY } from "./internal.ts";
 import { callAsyncOn } from "./async.ts";
+import { extractorItem, extractResult, type Item } from "./extract.ts";
 import { awaitAsyncOn, type AwaitOptions } from "./awaitable.ts";
 
 /**
@@ -156,7 +159,7 @@ function kwargsDict(
   kwargs: Kwargs | undefined,
 ): Ptr | null {
   if (kwargs === undefined) return null;
-  return toPy(kwargs, py);
+  return kwargsToPy(kwargs, py);
 }
 
 /**
@@ -205,7 +208,7 @@ export function callPtr(
     throw e;
   }
   let res: Ptr | null;
-  if (kw === null || isExactDict(sym, kw)) {
+  if (kw === null || kwargsBuilt || isExactDict(sym, kw)) {
     res = sym.PyObject_Call(callable, t, kw);
   } else {
     // A PyAny that is not a dict (a mapping, or a list by mistake).
@@ -270,6 +273,31 @@ export function itemAt(
   // would wrap around in Py_ssize_t and read a wrong item, not IndexError.
   if (!Number.isSafeInteger(index) || (index as number) < 0) return undefined;
   return wrapBorrowed(seq.py(), get(ptrOf(seq), ssize(index as number)), PyAny);
+}
+
+/** Internal: {@linkcode itemAtAs}'s answer for a key it does not read. */
+export const NOT_AN_INDEX: unique symbol = Symbol("not an index");
+
+/**
+ * Internal: {@linkcode itemAt} read with an extractor (`getItem(i, e)`);
+ * {@linkcode NOT_AN_INDEX} for a key that is not a non-negative integer (the
+ * caller then takes `PyAny.getItem`). The item is referenced before it is read, so
+ * Python code the extraction runs (`__index__`) cannot free it.
+ */
+export function itemAtAs<T>(
+  seq: PyAny,
+  index: unknown,
+  get: (p: Ptr, i: Deno.PointerValue) => Deno.PointerValue,
+  extract: FromPyObject<T>,
+): T | typeof NOT_AN_INDEX {
+  if (!Number.isSafeInteger(index) || (index as number) < 0) {
+    return NOT_AN_INDEX;
+  }
+  const it = extractorItem(extract, "getItem");
+  const p = get(ptrOf(seq), ssize(index as number));
+  if (p === null) throw fetchError();
+  runtime().sym.Py_IncRef(p);
+  return extractResult(it, p, seq.py());
 }
 
 /** Internal: `seq[start:stop]` (Python semantics, negatives count from the end) as `cls`. */
@@ -394,12 +422,27 @@ export class PyAny {
   // --- attributes ----------------------------------------------------------------
 
   /** `getattr(self, name)`. */
-  getattr(name: string | PyAny): PyAny {
+  getattr(name: string | PyAny): PyAny;
+  /**
+   * `getattr(self, name)` read with an extractor: a terminal operation that
+   * returns the JS value and makes no object for the attribute (nothing for a
+   * pool to hold or a `using` to release), so a hot loop needs neither.
+   */
+  getattr<T>(name: string | PyAny, extract: FromPyObject<T>): T;
+  getattr<T>(name: string | PyAny, extract?: FromPyObject<T>): PyAny | T {
     const key = typeof name === "string" ? strCache(name) : ptrOf(name);
-    return wrap(
-      this.#py,
+    if (extract === undefined) {
+      return wrap(
+        this.#py,
+        runtime().sym.PyObject_GetAttr(ptrOf(this), key),
+        PyAny,
+      );
+    }
+    const it = extractorItem(extract, "getattr");
+    return extractResult(
+      it,
       runtime().sym.PyObject_GetAttr(ptrOf(this), key),
-      PyAny,
+      this.#py,
     );
   }
 
@@ -449,11 +492,33 @@ export class PyAny {
   // --- calls -------------------------------------------------------------------------
 
   /** `self(*args, **kwargs)`. */
-  call(args?: readonly unknown[], kwargs?: Kwargs): PyAny {
-    return wrap(
-      this.#py,
+  call(args?: readonly unknown[], kwargs?: Kwargs): PyAny;
+  /**
+   * `self(*args, **kwargs)` read with an extractor: a terminal operation
+   * that returns the JS value and makes no object for the result.
+   */
+  call<T>(
+    args: readonly unknown[] | undefined,
+    kwargs: Kwargs | undefined,
+    extract: FromPyObject<T>,
+  ): T;
+  call<T>(
+    args?: readonly unknown[],
+    kwargs?: Kwargs,
+    extract?: FromPyObject<T>,
+  ): PyAny | T {
+    if (extract === undefined) {
+      return wrap(
+        this.#py,
+        callPtr(this.#py, ptrOf(this), args, kwargs),
+        PyAny,
+      );
+    }
+    const it = extractorItem(extract, "call");
+    return extractResult(
+      it,
       callPtr(this.#py, ptrOf(this), args, kwargs),
-      PyAny,
+      this.#py,
     );
   }
 
@@ -528,11 +593,22 @@ export class PyAny {
   }
 
   /** `self()`. */
-  call0(): PyAny {
-    return wrap(
-      this.#py,
+  call0(): PyAny;
+  /** `self()` read with an extractor (terminal: no object for the result). */
+  call0<T>(extract: FromPyObject<T>): T;
+  call0<T>(extract?: FromPyObject<T>): PyAny | T {
+    if (extract === undefined) {
+      return wrap(
+        this.#py,
+        runtime().sym.PyObject_CallObject(ptrOf(this), null),
+        PyAny,
+      );
+    }
+    const it = extractorItem(extract, "call0");
+    return extractResult(
+      it,
       runtime().sym.PyObject_CallObject(ptrOf(this), null),
-      PyAny,
+      this.#py,
     );
   }
 
@@ -546,20 +622,48 @@ export class PyAny {
   }
 
   /** `self.name(*args, **kwargs)`. */
-  callMethod(name: string, args?: readonly unknown[], kwargs?: Kwargs): PyAny {
+  callMethod(name: string, args?: readonly unknown[], kwargs?: Kwargs): PyAny;
+  /**
+   * `self.name(*args, **kwargs)` read with an extractor: a terminal
+   * operation that returns the JS value and makes no object for the result.
+   */
+  callMethod<T>(
+    name: string,
+    args: readonly unknown[] | undefined,
+    kwargs: Kwargs | undefined,
+    extract: FromPyObject<T>,
+  ): T;
+  callMethod<T>(
+    name: string,
+    args?: readonly unknown[],
+    kwargs?: Kwargs,
+    extract?: FromPyObject<T>,
+  ): PyAny | T {
     const sym = runtime().sym;
+    const it = extract === undefined
+      ? undefined
+      : extractorItem(extract, "callMethod");
     const m = sym.PyObject_GetAttr(ptrOf(this), strCache(name));
     if (m === null) throw fetchError();
+    let res: Ptr | null;
     try {
-      return wrap(this.#py, callPtr(this.#py, m, args, kwargs), PyAny);
+      res = callPtr(this.#py, m, args, kwargs);
     } finally {
       sym.Py_DecRef(m);
     }
+    return it === undefined
+      ? wrap(this.#py, res, PyAny)
+      : extractResult(it, res, this.#py);
   }
 
   /** `self.name()`. */
-  callMethod0(name: string): PyAny {
-    return this.callMethod(name);
+  callMethod0(name: string): PyAny;
+  /** `self.name()` read with an extractor (terminal: no object for the result). */
+  callMethod0<T>(name: string, extract: FromPyObject<T>): T;
+  callMethod0<T>(name: string, extract?: FromPyObject<T>): PyAny | T {
+    return extract === undefined
+      ? this.callMethod(name)
+      : this.callMethod(name, undefined, undefined, extract);
   }
 
   /** `self.name(*args)`. */
@@ -574,15 +678,32 @@ export class PyAny {
    * a missing key gives `undefined` instead (PyO3's `Option`).
    */
   getItem(this: PyDict, key: unknown): PyAny | undefined;
+  /**
+   * `self[key]` read with an extractor: a terminal operation that returns
+   * the JS value and makes no object for the item (on a `PyDict`,
+   * `undefined` for a missing key).
+   */
+  getItem<T>(
+    this: PyDict,
+    key: unknown,
+    extract: FromPyObject<T>,
+  ): T | undefined;
   /** `self[key]` (raises KeyError/IndexError as Python does). */
   getItem(key: unknown): PyAny;
-  getItem(key: unknown): PyAny | undefined {
+  /** `self[key]` read with an extractor (terminal: no object for the item). */
+  getItem<T>(key: unknown, extract: FromPyObject<T>): T;
+  getItem<T>(key: unknown, extract?: FromPyObject<T>): PyAny | T | undefined {
     const sym = runtime().sym;
     const self = ptrOf(this);
+    const it = extract === undefined
+      ? undefined
+      : extractorItem(extract, "getItem");
     const k = toPy(key, this.#py);
     const res = sym.PyObject_GetItem(self, k);
     sym.Py_DecRef(k);
-    return wrap(this.#py, res, PyAny);
+    return it === undefined
+      ? wrap(this.#py, res, PyAny)
+      : extractResult(it, res, this.#py);
   }
 
   /** `self[key] = value`. */
@@ -964,12 +1085,25 @@ export class PyAny {
   // --- iteration ---------------------------------------------------------------------
 
   /** `iter(self)` as a `PyIterator`. */
-  iter(): PyIterator {
-    return wrap(
+  iter(): PyIterator;
+  /**
+   * `for x in self`, each item read with an extractor: a JS iterator of the
+   * extracted values, with no object made per item (nothing for a pool to
+   * hold or a `using` to release). The Python iterator itself is owned as
+   * this tier owns results, and released when the loop ends, breaks or
+   * throws.
+   */
+  iter<T>(extract: FromPyObject<T>): IterableIterator<T>;
+  iter<T>(extract?: FromPyObject<T>): PyIterator | IterableIterator<T> {
+    const it = extract === undefined
+      ? undefined
+      : extractorItem(extract, "iter");
+    const pyIt = wrap(
       this.#py,
       runtime().sym.PyObject_GetIter(ptrOf(this)),
       PyIterator,
     );
+    return it === undefined ? pyIt : new ValueIterator(pyIt, it);
   }
 
   /**
@@ -1017,6 +1151,47 @@ class ItemIterator implements Iterator<PyAny> {
   }
 }
 
+/** A JS iterator of extracted values over a tier-owned Python iterator. */
+class ValueIterator<T> implements IterableIterator<T> {
+  #it: PyIterator | null;
+  #item: Item<T>;
+  constructor(it: PyIterator, item: Item<T>) {
+    this.#it = it;
+    this.#item = item;
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+  next(): IteratorResult<T> {
+    const it = this.#it;
+    if (it === null) return { done: true, value: undefined };
+    const py = it.py();
+    let value: T;
+    try {
+      const sym = runtime().sym;
+      const p = sym.PyIter_Next(ptrOf(it)); // throws if released or no GIL
+      if (p === null) {
+        if (sym.PyErr_Occurred() !== null) throw fetchError();
+        this.return();
+        return { done: true, value: undefined };
+      }
+      value = extractResult(this.#item, p, py);
+    } catch (e) {
+      this.return();
+      throw e;
+    }
+    return { done: false, value };
+  }
+  return(): IteratorResult<T> {
+    const it = this.#it;
+    if (it !== null) {
+      this.#it = null;
+      it[Symbol.dispose]();
+    }
+    return { done: true, value: undefined };
+  }
+}
+
 /**
  * A Python iterator (`iter(obj)`); iterate it with `for...of`, or call
  * `next()` for one item at a time.
@@ -1038,14 +1213,22 @@ export class PyIterator extends PyAny {
     return runtime().sym.PyIter_Check(ptrOf(obj)) === 1;
   }
   /** `next(self)`, or `undefined` when exhausted. */
-  nextItem(): PyAny | undefined {
+  nextItem(): PyAny | undefined;
+  /** `next(self)` read with an extractor (terminal), or `undefined` when exhausted. */
+  nextItem<T>(extract: FromPyObject<T>): T | undefined;
+  nextItem<T>(extract?: FromPyObject<T>): PyAny | T | undefined {
     const sym = runtime().sym;
+    const it = extract === undefined
+      ? undefined
+      : extractorItem(extract, "nextItem");
     const item = sym.PyIter_Next(ptrOf(this));
     if (item === null) {
       if (sym.PyErr_Occurred() !== null) throw fetchError();
       return undefined;
     }
-    return wrap(this.py(), item, PyAny);
+    return it === undefined
+      ? wrap(this.py(), item, PyAny)
+      : extractResult(it, item, this.py());
   }
 }
 

@@ -17,7 +17,8 @@ import { fetchError } from "../core/err.ts";
 import { PyTypeError } from "./exceptions.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
-import { ptrOf, PyAny, wrap, wrapBorrowed } from "./any.ts";
+import { type FromPyObject, ptrOf, PyAny, wrap, wrapBorrowed } from "./any.ts";
+import { extractorItem, extractResult } from "./extract.ts";
 import { PyList } from "./list.ts";
 import { type PythonBase, tokenState } from "./python.ts";
 
@@ -107,11 +108,28 @@ export class PyDict extends PyAny {
 
   /** `self[key]`, or `undefined` when the key is missing. */
   override getItem(this: PyDict, key: unknown): PyAny | undefined;
+  /**
+   * `self[key]` read with an extractor (terminal: no object for the value),
+   * or `undefined` when the key is missing.
+   */
+  override getItem<T>(
+    this: PyDict,
+    key: unknown,
+    extract: FromPyObject<T>,
+  ): T | undefined;
   /** `self[key]`, or `undefined` when the key is missing. */
   override getItem(key: unknown): PyAny;
-  override getItem(key: unknown): PyAny | undefined {
+  /** `self[key]` read with an extractor, or `undefined` when the key is missing. */
+  override getItem<T>(key: unknown, extract: FromPyObject<T>): T;
+  override getItem<T>(
+    key: unknown,
+    extract?: FromPyObject<T>,
+  ): PyAny | T | undefined {
     const sym = runtime().sym;
     const p = self(this, "getItem");
+    const it = extract === undefined
+      ? undefined
+      : extractorItem(extract, "getItem");
     const k = toPy(key, this.py());
     const v = sym.PyDict_GetItemWithError(p, k);
     if (v === null) {
@@ -121,6 +139,11 @@ export class PyDict extends PyAny {
     }
     // Own the value before the key's decref, which can run the key's
     // `__del__` (Python code that may remove the item and free the value).
+    if (it !== undefined) {
+      sym.Py_IncRef(v);
+      sym.Py_DecRef(k);
+      return extractResult(it, v, this.py());
+    }
     let out: PyAny;
     try {
       out = wrapBorrowed(this.py(), v, PyAny);

@@ -105,7 +105,7 @@ function builtin<T>(
 }
 
 /** An item extractor as a combinator holds it: resolved once, at construction. */
-interface Item<T> {
+export interface Item<T> {
   /** The pointer form when `e` is built-in. */
   readonly direct: PtrFn<T> | undefined;
   readonly e: FromPyObject<T>;
@@ -169,6 +169,39 @@ function extractOwned<T>(it: Item<T>, p: Ptr, py: PythonBase): T {
     }
   }
   return callUser(it, wrap(py, p, PyAny)); // the wrapper adopts p
+}
+
+/** The extractor last resolved by {@linkcode extractorItem}, and its item. */
+let lastExtractor: unknown;
+let lastItem: Item<unknown> | undefined;
+
+/**
+ * Internal: `e` checked and resolved for a terminal operation (`getattr(name,
+ * e)`, `getItem(key, e)`, `call(args, kwargs, e)`, ...), before the
+ * operation runs, so a wrong argument is a `PyTypeError` with nothing done.
+ * A one-entry cache keeps a loop over one extractor to an identity test.
+ */
+export function extractorItem<T>(e: FromPyObject<T>, where: string): Item<T> {
+  if (e === lastExtractor) return lastItem as Item<T>;
+  const it = itemOf(e, where);
+  lastExtractor = e;
+  lastItem = it;
+  return it;
+}
+
+/**
+ * Internal: the new reference `p` (an operation's result; `null` means the
+ * operation raised) extracted with `it` and released: a built-in extractor
+ * reads the pointer and no wrapper, `Ref` or pool entry is made; a user
+ * extractor gets a `PyAny` of its own, disposed after.
+ */
+export function extractResult<T>(
+  it: Item<T>,
+  p: Ptr | null,
+  py: PythonBase,
+): T {
+  if (p === null) throw fetchError();
+  return extractOwned(it, p, py);
 }
 
 /**

@@ -15,7 +15,16 @@ import { fetchError } from "../core/err.ts";
 import { PyTypeError } from "./exceptions.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
-import { itemAt, ptrOf, PyAny, sliceOf, wrap } from "./any.ts";
+import {
+  type FromPyObject,
+  itemAt,
+  itemAtAs,
+  NOT_AN_INDEX,
+  ptrOf,
+  PyAny,
+  sliceOf,
+  wrap,
+} from "./any.ts";
 import { type PythonBase, tokenState } from "./python.ts";
 import { PyTuple } from "./tuple.ts";
 
@@ -80,10 +89,17 @@ export class PyList extends PyAny {
   }
 
   /** `self[index]`. */
-  override getItem(index: unknown): PyAny {
+  override getItem(index: unknown): PyAny;
+  /** `self[index]` read with an extractor (terminal: no object for the item). */
+  override getItem<T>(index: unknown, extract: FromPyObject<T>): T;
+  override getItem<T>(index: unknown, extract?: FromPyObject<T>): PyAny | T {
     self(this, "getItem");
-    return itemAt(this, index, runtime().sym.PyList_GetItem) ??
-      (super.getItem(index) as PyAny);
+    if (extract === undefined) {
+      return itemAt(this, index, runtime().sym.PyList_GetItem) ??
+        (super.getItem(index) as PyAny);
+    }
+    const v = itemAtAs(this, index, runtime().sym.PyList_GetItem, extract);
+    return v !== NOT_AN_INDEX ? v : (super.getItem(index, extract) as T);
   }
 
   /** `len(self)`. */
