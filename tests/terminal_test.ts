@@ -80,6 +80,28 @@ for (const t of TIERS) {
     });
   });
 
+  Deno.test(`terminal (${t.name}): Extract.ignore releases an unwanted result at once`, () => {
+    t.withGil((py) => {
+      py.run(
+        "import types\nres = object()\nacc = []\ndef put(x):\n    acc.append(x)\n    return res\n",
+      );
+      const put = py.eval("put");
+      const before = refcount(py, "res");
+      for (let i = 0; i < 100; i++) {
+        assert.equal(put.call([i], undefined, Extract.ignore), undefined);
+      }
+      assert.equal(refcount(py, "res"), before); // not even the pool holds it
+      assert.equal(py.eval("len(acc)").toJs(), 100);
+      const l = py.eval("[]");
+      assert.equal(
+        l.callMethod("append", [1], undefined, Extract.ignore),
+        undefined,
+      );
+      assert.deepEqual(l.toJs(), [1]);
+      assert.equal(py.eval("3").extract(Extract.ignore), undefined);
+    });
+  });
+
   Deno.test(`terminal (${t.name}): no reference is kept for the intermediate (pool tier included)`, () => {
     t.withGil((py) => {
       py.run(

@@ -244,6 +244,7 @@ function isAnySet(p: Ptr): boolean {
  * | `Extract.dict(k, v)` | `dict` (its own items, as `PyDict_Next`) | `Map<K, V>` |
  * | `Extract.set(e)` | `set` or `frozenset` | `Set<T>` |
  * | `Extract.optional(e)` | `None` or what `e` accepts | `T \| null` |
+ * | `Extract.ignore` | anything (nothing is read) | `undefined` |
  * | `Extract.typedArray(C)` | a buffer-protocol object whose items are `C`'s (`PyBuffer.arrayType === C`) | a copy, `C` (C order) |
  * | `Extract.shapedArray(C)` | the same | `{ shape, data }`: `data` a C-order copy |
  *
@@ -277,6 +278,7 @@ export const Extract: {
   ): FromPyObject<Map<K, V>>;
   set<T>(item: FromPyObject<T>): FromPyObject<Set<T>>;
   optional<T>(inner: FromPyObject<T>): FromPyObject<T | null>;
+  readonly ignore: FromPyObject<undefined>;
   typedArray<C extends BufferArrayConstructor>(
     type: C,
   ): FromPyObject<InstanceType<C>>;
@@ -423,6 +425,10 @@ export const Extract: {
       },
     );
   },
+  // For a terminal operation whose result is not wanted (`list.callMethod(
+  // "append", [x], undefined, Extract.ignore)`): the result is released at
+  // once, with no object made for it.
+  ignore: builtin("Extract.ignore", () => undefined),
   typedArray: <C extends BufferArrayConstructor>(
     type: C,
   ): FromPyObject<InstanceType<C>> => {
