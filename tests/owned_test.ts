@@ -17,12 +17,12 @@ import {
 } from "../experimental/mod.ts";
 import {
   assertReleasedIn,
-  defineSuite,
   FIXTURE,
   kindsOf,
   throwsLike,
   type TierModule,
 } from "./shared/suite.ts";
+import { defineSuite } from "./shared/define_suite.ts";
 
 const tier = experimental as unknown as TierModule;
 defineSuite("owned", tier);

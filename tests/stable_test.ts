@@ -16,11 +16,11 @@ import {
 } from "../mod.ts";
 import {
   assertReleasedIn,
-  defineSuite,
   FIXTURE,
   kindsOf,
   throwsLike,
 } from "./shared/suite.ts";
+import { defineSuite } from "./shared/define_suite.ts";
 
 defineSuite("stable", stable);
 
