@@ -41,5 +41,6 @@ export {
   PyTuple,
   type PyTypeInfo,
   type SharedArray,
+  type ToJsOptions,
   toPyObject,
 } from "./mod.ts";

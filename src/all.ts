@@ -13,6 +13,7 @@ export {
   PyAny,
   PyIterator,
   type PyTypeInfo,
+  type ToJsOptions,
 } from "./types/any.ts";
 export { PyDict } from "./types/dict.ts";
 export { PyList } from "./types/list.ts";
@@ -65,3 +66,11 @@ export {
   sharedArray,
   sweepSharedArrays,
 } from "./types/shared_array.ts";
+export {
+  isPyProxy,
+  kw,
+  KwArgs,
+  type PyProxy,
+  pyproxy,
+  unproxy,
+} from "./types/proxy.ts";

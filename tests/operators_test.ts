@@ -54,6 +54,27 @@ for (const t of TIERS) {
     });
   });
 
+  Deno.test(`operators (${t.name}): the named bitwise forms and/or/xor/lshift/rshift are Python's`, () => {
+    t.withGil((py) => {
+      for (const [x, y] of [[12, 10], [-7, 3], [1, 40]]) {
+        const a = py.eval(String(x));
+        const want = (s: string) => py.eval(`(${x}) ${s} (${y})`).toJs();
+        assert.equal(a.and(y).toJs(), want("&"));
+        assert.equal(a.or(y).toJs(), want("|"));
+        assert.equal(a.xor(y).toJs(), want("^"));
+        assert.equal(a.lshift(y).toJs(), want("<<"));
+        assert.equal(a.rshift(y).toJs(), want(">>"));
+      }
+      assert.equal(py.eval("1").lshift(70).toJs(), 2n ** 70n);
+      const s = py.eval("{1, 2, 3}");
+      assert.deepEqual(s.and(py.eval("{2, 9}")).toJs(), new Set([2]));
+      assert.deepEqual(s.or(py.eval("{9}")).toJs(), new Set([1, 2, 3, 9]));
+      assert.deepEqual(s.xor(py.eval("{3, 4}")).toJs(), new Set([1, 2, 4]));
+      assert.throws(() => py.eval("1.5").and(1), PyTypeError);
+      assert.throws(() => py.eval("1").rshift(-1), PyValueError);
+    });
+  });
+
   Deno.test(`operators (${t.name}): augmented forms mutate a mutable object and return it; errors are Python's`, () => {
     t.withGil((py) => {
       const l = py.eval("[1, 2]");

@@ -735,8 +735,22 @@ function dictSet(
 
 // --- Python -> JS --------------------------------------------------------------------
 
+/**
+ * What `toJs(options)` changes from the default conversion (resolved by
+ * `PyAny.toJs`): `undefined` is the default path (dicts to Maps, no depth
+ * limit besides {@linkcode MAX_DEPTH}).
+ */
+export interface ToJsPlan {
+  /** Dicts become plain objects (str keys only) instead of Maps. */
+  objectDicts: boolean;
+  /** Containers at this nesting level or deeper (the top is level 0) stay Python objects. */
+  maxDepth: number;
+  /** A Python object for a container left unconverted (`p` is borrowed). */
+  leaf(p: Ptr): unknown;
+}
+
 /** A JS value converted from a Python object, recursively (DESIGN.md, Conversions). */
-export function toJs(p: Ptr, depth = 0): unknown {
+export function toJs(p: Ptr, depth = 0, plan?: ToJsPlan): unknown {
   const r = runtime();
   const sym = r.sym;
   if (depth > MAX_DEPTH) {
@@ -755,22 +769,29 @@ export function toJs(p: Ptr, depth = 0): unknown {
       return intToJs(p);
     }
     if (flags & TpFlags.Unicode) return strToJs(p);
+    if (
+      plan !== undefined && depth >= plan.maxDepth && isContainer(sym, t, flags)
+    ) return plan.leaf(p);
     // Containers are read from a private snapshot (a new tuple holding a
     // strong reference to every item), never from the live object: an
     // item's conversion can run Python code (`__index__`, `__float__`, a
     // set's `__iter__`, a key's `__eq__`...) that clears or resizes the
     // container, which would free the items a borrowed read still points at.
-    if (flags & TpFlags.Dict) return dictToJs(p, depth);
+    if (flags & TpFlags.Dict) {
+      return plan?.objectDicts === true
+        ? dictToObject(p, depth, plan)
+        : dictToJs(p, depth, plan);
+    }
     if (flags & TpFlags.List) {
       const snap = sym.PyList_AsTuple(p);
       if (snap === null) throw fetchError();
       try {
-        return tupleToJs(snap, depth);
+        return tupleToJs(snap, depth, plan);
       } finally {
         sym.Py_DecRef(snap);
       }
     }
-    if (flags & TpFlags.Tuple) return tupleToJs(p, depth); // immutable
+    if (flags & TpFlags.Tuple) return tupleToJs(p, depth, plan); // immutable
     if (flags & TpFlags.Bytes) return bytesToJs(p);
     if (p === r.none || sym.PyType_IsSubtype(t, r.types.noneType)) return null;
     if (sym.PyType_IsSubtype(t, r.types.float)) return floatToJs(p);
@@ -784,7 +805,11 @@ export function toJs(p: Ptr, depth = 0): unknown {
         const out = new Set<unknown>();
         const n = tupleSize(snap);
         for (let i = 0; i < n; i++) {
-          const v = toJs(sym.PyTuple_GetItem(snap, ssize(i))!, depth + 1);
+          const v = toJs(
+            sym.PyTuple_GetItem(snap, ssize(i))!,
+            depth + 1,
+            plan,
+          );
           out.add(v);
           if (out.size !== i + 1) {
             throw collision("toJs(): two distinct set items", snap, i, v, out);
@@ -827,7 +852,8 @@ export function toJs(p: Ptr, depth = 0): unknown {
         if (f !== null) sym.Py_DecRef(f);
         if (v === null) throw fetchError();
         try {
-          return toJs(v, depth + 1);
+          // The array's own level: its tolist() stands for it.
+          return toJs(v, plan === undefined ? depth + 1 : depth, plan);
         } finally {
           sym.Py_DecRef(v);
         }
@@ -895,25 +921,86 @@ function numpyTypesIfImported(): Ptr[] | null {
 }
 
 /** `toJs()` of each item of a tuple (borrowed items: a tuple cannot change). */
-function tupleToJs(t: Ptr, depth: number): unknown[] {
+function tupleToJs(t: Ptr, depth: number, plan?: ToJsPlan): unknown[] {
   const sym = runtime().sym;
   const n = tupleSize(t);
   const out = new Array(n);
   for (let i = 0; i < n; i++) {
-    out[i] = toJs(sym.PyTuple_GetItem(t, ssize(i))!, depth + 1);
+    out[i] = toJs(sym.PyTuple_GetItem(t, ssize(i))!, depth + 1, plan);
   }
   return out;
 }
 
-function dictToJs(p: Ptr, depth: number): Map<unknown, unknown> {
+/**
+ * The containers a depth limit leaves as Python objects: dict, list, tuple,
+ * set, frozenset, and a numpy ndarray (`t` is `type(p)`).
+ */
+function isContainer(sym: Runtime["sym"], t: Ptr, flags: number): boolean {
+  if (flags & (TpFlags.Dict | TpFlags.List | TpFlags.Tuple)) return true;
+  const r = runtime();
+  if (
+    sym.PyType_IsSubtype(t, r.types.set) ||
+    sym.PyType_IsSubtype(t, r.types.frozenset)
+  ) return true;
+  const np = numpyTypes ?? numpyTypesIfImported();
+  return np !== null && sym.PyType_IsSubtype(t, np[0]) !== 0;
+}
+
+/**
+ * A dict as a plain JS object (`toJs({ dict: "object" })`): every key must
+ * be a `str` (a JS property name is a string; `{1: 'a', '1': 'b'}` would
+ * otherwise lose an entry), else a TypeError naming the key. Entries are
+ * defined, not assigned, so a `"__proto__"` key is an ordinary property.
+ */
+function dictToObject(
+  p: Ptr,
+  depth: number,
+  plan: ToJsPlan,
+): Record<string, unknown> {
+  const sym = runtime().sym;
+  const [keys, values] = dictSnapshot(p);
+  try {
+    const entries: [string, unknown][] = [];
+    const n = tupleSize(keys);
+    for (let i = 0; i < n; i++) {
+      const k = sym.PyTuple_GetItem(keys, ssize(i))!;
+      if ((typeFlags(sym, k) & TpFlags.Unicode) === 0) {
+        throw newErr(
+          "TypeError",
+          `toJs({ dict: "object" }): the dict key ${
+            reprSafe(k)
+          } is not a str, and a JS object's keys are strings: ` +
+            'use toJs({ dict: "map" }) (the default) to keep keys of any type',
+        );
+      }
+      entries.push([
+        strToJs(k),
+        toJs(sym.PyTuple_GetItem(values, ssize(i))!, depth + 1, plan),
+      ]);
+    }
+    return Object.fromEntries(entries);
+  } finally {
+    sym.Py_DecRef(keys);
+    sym.Py_DecRef(values);
+  }
+}
+
+function dictToJs(
+  p: Ptr,
+  depth: number,
+  plan?: ToJsPlan,
+): Map<unknown, unknown> {
   const sym = runtime().sym;
   const [keys, values] = dictSnapshot(p);
   try {
     const out = new Map<unknown, unknown>();
     const n = tupleSize(keys);
     for (let i = 0; i < n; i++) {
-      const k = toJs(sym.PyTuple_GetItem(keys, ssize(i))!, depth + 1);
-      out.set(k, toJs(sym.PyTuple_GetItem(values, ssize(i))!, depth + 1));
+      const k = toJs(sym.PyTuple_GetItem(keys, ssize(i))!, depth + 1, plan);
+      out.set(
+        k,
+        toJs(sym.PyTuple_GetItem(values, ssize(i))!, depth + 1, plan),
+      );
       if (out.size !== i + 1) {
         throw collision("toJs(): two distinct dict keys", keys, i, k, out);
       }

@@ -16,6 +16,7 @@ import {
   strToJs,
   takeStr,
   toJs as convertToJs,
+  type ToJsPlan,
   toPy,
   typeName,
 } from "../core/convert.ts";
@@ -99,6 +100,23 @@ const enum Op {
   Ge = 5,
 }
 
+/**
+ * Options of {@linkcode PyAny.toJs}: dicts as `Map`s (the default) or plain
+ * objects, and how many levels of containers to convert.
+ *
+ * @example
+ * ```ts ignore
+ * const opts: ToJsOptions = { dict: "object", depth: 1 };
+ * py.eval("{'a': [1]}").toJs(opts); // { a: PyAny [1] }
+ * ```
+ */
+export interface ToJsOptions {
+  /** `"map"` (default): a dict becomes a `Map`; `"object"`: a plain object (str keys only). */
+  dict?: "map" | "object";
+  /** Levels of containers to convert (default `Infinity`); deeper ones stay `PyAny`. */
+  depth?: number;
+}
+
 /** Arguments accepted where Python takes keyword arguments. */
 export type Kwargs = Record<string, unknown> | Map<string, unknown> | PyAny;
 
@@ -132,6 +150,41 @@ export function wrapBorrowed<T extends PyAny>(
   return ((cls as unknown) === PyAny
     ? new PyAny(KEY, ref, py)
     : new cls(KEY, ref, py)) as T;
+}
+
+/** CPython's wording when a call's arguments do not fit the signature. */
+const ARGUMENT_ERROR =
+  /positional argument|takes no arguments|takes (?:at most|exactly|at least|from)|expected (?:at most |at least )?\d+ arguments?|unexpected keyword|required (?:positional|keyword)/;
+
+/**
+ * The most common slip: keyword arguments written as a JS object and passed
+ * positionally (`f.call1(x, { axis: 0 })` is `f(x, {'axis': 0})` in Python).
+ * Converting a plain object to a dict is legitimate (`json.dumps`), so
+ * nothing is checked before the call (no cost when it succeeds); when Python
+ * raises a `TypeError` about the arguments, its message gains a hint naming
+ * the plain-object argument. Any other error is returned as it is.
+ */
+function positionalHint(
+  e: unknown,
+  args: readonly unknown[],
+  form: string,
+): unknown {
+  if (!(e instanceof PyTypeError) || !ARGUMENT_ERROR.test(e.message)) return e;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (typeof a !== "object" || a === null) continue;
+    let proto: unknown;
+    try {
+      proto = Object.getPrototypeOf(a); // a Proxy's trap may throw
+    } catch {
+      continue;
+    }
+    if (proto !== Object.prototype && proto !== null) continue;
+    e.message += ` (hint: argument ${i + 1} is a JS object, passed as one ` +
+      `positional dict; for keyword arguments use ${form})`;
+    return e;
+  }
+  return e;
 }
 
 /** Internal: a new tuple of converted arguments. */
@@ -612,13 +665,28 @@ export class PyAny {
     );
   }
 
-  /** `self(*args)`. */
+  /**
+   * `self(*args)`. A plain JS object among `args` is one positional dict
+   * argument (as any argument, it is converted); when Python then rejects
+   * the call's arguments with a `TypeError` (`takes 1 positional argument
+   * but 2 were given`), its message gains a hint naming that argument and
+   * `call(args, kwargs)`, the form for keyword arguments.
+   *
+   * @example
+   * ```ts ignore
+   * py.import("json").getattr("dumps").call1({ a: 1 }).toJs(); // '{"a": 1}'
+   * ```
+   */
   call1(...args: unknown[]): PyAny {
-    return wrap(
-      this.#py,
-      callPtr(this.#py, ptrOf(this), args, undefined),
-      PyAny,
-    );
+    try {
+      return wrap(
+        this.#py,
+        callPtr(this.#py, ptrOf(this), args, undefined),
+        PyAny,
+      );
+    } catch (e) {
+      throw positionalHint(e, args, "f.call(args, kwargs)");
+    }
   }
 
   /** `self.name(*args, **kwargs)`. */
@@ -666,9 +734,16 @@ export class PyAny {
       : this.callMethod(name, undefined, undefined, extract);
   }
 
-  /** `self.name(*args)`. */
+  /**
+   * `self.name(*args)`; a plain JS object among `args` is a positional dict,
+   * with the same hint as {@linkcode PyAny.call1} when Python rejects it.
+   */
   callMethod1(name: string, ...args: unknown[]): PyAny {
-    return this.callMethod(name, args);
+    try {
+      return this.callMethod(name, args);
+    } catch (e) {
+      throw positionalHint(e, args, "obj.callMethod(name, args, kwargs)");
+    }
   }
 
   // --- items -----------------------------------------------------------------------
@@ -817,10 +892,34 @@ export class PyAny {
     return extractor.extract(this);
   }
 
-  /** Convert recursively to JS values (DESIGN.md, Conversions). */
-  toJs(): unknown {
+  /**
+   * Convert recursively to JS values (DESIGN.md, Conversions). Options, as
+   * Pyodide's `toJs`:
+   *
+   * - `dict: "object"` makes every dict a plain JS object (created with
+   *   `Object.fromEntries`, so a `"__proto__"` key is an ordinary property)
+   *   instead of a `Map`; every key must then be a `str`, else a `TypeError`
+   *   names the key (a JS property name is a string: `{1: 'a', '1': 'b'}`
+   *   cannot become one without losing an entry).
+   * - `depth: n` converts `n` levels of containers (dict, list, tuple, set,
+   *   frozenset, numpy ndarray; the object itself is level 0): a container
+   *   at level `n` or deeper stays a Python object, a `PyAny` owned as any
+   *   result of this tier is (by the pool, or by the scope in the
+   *   experimental tier). Scalars (int, str, bytes, ...) always convert.
+   *   `depth: 0` gives a container back as a new `PyAny`.
+   *
+   * @example
+   * ```ts ignore
+   * const v = py.eval("{'a': [1, {'b': 2}]}");
+   * v.toJs();                   // Map { "a" => [1, Map { "b" => 2 }] }
+   * v.toJs({ dict: "object" }); // { a: [1, { b: 2 }] }
+   * v.toJs({ depth: 2 });       // Map { "a" => [1, PyAny {'b': 2}] }
+   * ```
+   */
+  toJs(options?: ToJsOptions): unknown {
     const p = ptrOf(this);
     try {
+      if (options !== undefined) return convertToJs(p, 0, this.#plan(options));
       return convertToJs(p);
     } catch (e) {
       // A deep (or self-referencing) container can exhaust the JS stack
@@ -832,6 +931,33 @@ export class PyAny {
       }
       throw e;
     }
+  }
+
+  #plan(options: ToJsOptions): ToJsPlan {
+    const { dict = "map", depth = Infinity } = options;
+    if (dict !== "map" && dict !== "object") {
+      throw new TypeError(
+        `toJs(options): dict must be "map" or "object", not ${
+          JSON.stringify(dict) ?? String(dict)
+        }`,
+      );
+    }
+    if (
+      typeof depth !== "number" || Number.isNaN(depth) || depth < 0 ||
+      (depth !== Infinity && !Number.isInteger(depth))
+    ) {
+      throw new TypeError(
+        `toJs(options): depth must be a non-negative integer or Infinity, not ${
+          String(depth)
+        }`,
+      );
+    }
+    const py = this.#py;
+    return {
+      objectDicts: dict === "object",
+      maxDepth: depth,
+      leaf: (q: Ptr) => wrapBorrowed(py, q, PyAny),
+    };
   }
 
   /** `repr(self)`. */
@@ -965,7 +1091,9 @@ export class PyAny {
    * object such as a list or an ndarray): `a.op("+", 1)`, `a.op("@", b)`,
    * `a.op("<<", 2)`, `a.op("+=", [4])`. `other` is converted as an argument
    * is. The common ones also have names: `plus`, `minus`, `times`, `div`,
-   * `floorDiv`, `mod`, `pow`, `matmul`.
+   * `floorDiv`, `mod`, `pow`, `matmul`, and the bitwise `and`, `or`, `xor`,
+   * `lshift`, `rshift` (Python's `operator` names); the augmented forms are
+   * `op("+=", x)` and so on.
    *
    * @example
    * ```ts ignore
@@ -1017,6 +1145,26 @@ export class PyAny {
   /** `self @ other`. */
   matmul(other: unknown): PyAny {
     return this.op("@", other);
+  }
+  /** `self & other` (`operator.and_`). */
+  and(other: unknown): PyAny {
+    return this.op("&", other);
+  }
+  /** `self | other` (`operator.or_`). */
+  or(other: unknown): PyAny {
+    return this.op("|", other);
+  }
+  /** `self ^ other`. */
+  xor(other: unknown): PyAny {
+    return this.op("^", other);
+  }
+  /** `self << other`. */
+  lshift(other: unknown): PyAny {
+    return this.op("<<", other);
+  }
+  /** `self >> other`. */
+  rshift(other: unknown): PyAny {
+    return this.op(">>", other);
   }
   /** `pow(self, other, modulo)`; `self ** other` without `modulo`. */
   pow(other: unknown, modulo?: unknown): PyAny {
