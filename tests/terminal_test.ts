@@ -27,8 +27,8 @@ for (const t of TIERS) {
           "    def m(self, a, b=10):\n        return a * b\n" +
           "    def n(self):\n        return 'n'\n" +
           "obj = C()\n" +
-          "def f(a, b, c=0):\n    return a + b + c\n" +
-          "def g():\n    return 'g'\n",
+          "def term_f(a, b, c=0):\n    return a + b + c\n" +
+          "def term_g():\n    return 'g'\n",
       );
       const math = py.import("math");
       assert.equal(math.getattr("pi", Extract.float), Math.PI);
@@ -38,11 +38,11 @@ for (const t of TIERS) {
       );
       const obj = py.eval("obj");
       assert.equal(obj.getattr(py.eval("'x'"), Extract.float), 2.5);
-      const f = py.eval("f");
+      const f = py.eval("term_f");
       assert.equal(f.call([1, 2], undefined, Extract.int), 3);
       assert.equal(f.call([1, 2], { c: 4 }, Extract.int), 7);
       assert.equal(f.call([1], new Map([["b", 2], ["c", 3]]), Extract.int), 6);
-      assert.equal(py.eval("g").call0(Extract.str), "g");
+      assert.equal(py.eval("term_g").call0(Extract.str), "g");
       assert.equal(obj.callMethod("m", [3], undefined, Extract.int), 30);
       assert.equal(obj.callMethod("m", [3], { b: 2 }, Extract.int), 6);
       assert.equal(obj.callMethod0("n", Extract.str), "n");
