@@ -113,7 +113,7 @@ export const TRIGGERS: Readonly<Record<string, string>> = {
   ConnectionAbortedError: "raise ConnectionAbortedError('aborted')",
   ConnectionRefusedError: "raise ConnectionRefusedError('refused')",
   ConnectionResetError: "raise ConnectionResetError('reset')",
-  FileExistsError: "import os; os.mkdir('/')",
+  FileExistsError: "raise FileExistsError('exists')",
   FileNotFoundError: "open('/no/such/file')",
   InterruptedError: "raise InterruptedError('interrupted')",
   IsADirectoryError: "open('/')",

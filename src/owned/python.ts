@@ -17,13 +17,15 @@ import { OWNED } from "./tier.ts";
  *
  * @experimental
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Extract, PyDict, Python } from "@pyembed/pyembed/experimental";
+ *
  * Python.withGil((py) => {
  *   using d = PyDict.new(py);
  *   d.setItem("n", 3);
- *   using v = d.getItem("n")!;
- *   console.log(v.extract(Extract.int));
+ *   using v = d.getItem("n")!; // released at the end of this block
+ *   assert.equal(v.extract(Extract.int), 3);
  * });
  * ```
  */

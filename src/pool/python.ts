@@ -14,10 +14,13 @@ import { POOL, withPool } from "./tier.ts";
  * when the scope, or a nested `py.withPool`, ends.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Extract, Python } from "@pyembed/pyembed";
+ *
  * const r = Python.withGil((py) => py.eval("2 ** 10").extract(Extract.int));
- * console.log(r, Python.version);
+ * assert.equal(r, 1024);
+ * assert.match(String(Python.version), /^3\.\d+\.\d+/);
  * ```
  */
 export class Python extends PythonBase {

@@ -41,8 +41,22 @@ import { awaitAsyncOn, type AwaitOptions } from "./awaitable.ts";
  * JS value of type `T`, raising the TypeError/OverflowError CPython would.
  *
  * @example
- * ```ts ignore
- * const n: number = obj.extract(Extract.int);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Extract, type FromPyObject, type PyAny, Python } from "@pyembed/pyembed";
+ *
+ * // an extractor of one's own: a Python (x, y) pair as a JS object
+ * const point: FromPyObject<{ x: number; y: number }> = {
+ *   extract(obj: PyAny) {
+ *     const [x, y] = obj.extract(Extract.tuple(Extract.float, Extract.float));
+ *     return { x, y };
+ *   },
+ * };
+ * Python.withGil((py) => {
+ *   const n: number = py.eval("6 * 7").extract(Extract.int);
+ *   assert.equal(n, 42);
+ *   assert.deepEqual(py.eval("(1.5, 2.0)").extract(point), { x: 1.5, y: 2 });
+ * });
  * ```
  */
 export interface FromPyObject<T> {
@@ -297,12 +311,15 @@ export function sliceOf<T extends PyAny>(
  * released object throws on use; it never touches freed memory.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Extract, Python } from "@pyembed/pyembed";
+ *
  * Python.withGil((py) => {
  *   const math = py.import("math");
  *   const r = math.callMethod1("sqrt", 2);
- *   console.log(r.extract(Extract.float), r.repr());
+ *   assert.equal(r.extract(Extract.float), Math.SQRT2);
+ *   assert.equal(r.repr(), "1.4142135623730951");
  * });
  * ```
  */
@@ -471,12 +488,14 @@ export class PyAny {
    * JS thread".
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Extract, Python } from "@pyembed/pyembed";
+   *
    * const job = Python.withGil((py) =>
-   *   py.eval("lambda n: sum(range(n))").callAsync([10_000_000], undefined, Extract.int)
+   *   py.eval("lambda n: sum(range(n))").callAsync([1_000_000], undefined, Extract.int)
    * );
-   * console.log(await job); // 49999995000000
+   * assert.equal(await job, 499999500000);
    * ```
    */
   callAsync(args?: readonly unknown[], kwargs?: Kwargs): Promise<Py<PyAny>>;
@@ -508,13 +527,15 @@ export class PyAny {
    * Promises".
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Extract, Python } from "@pyembed/pyembed";
+   *
    * const job = Python.withGil((py) => {
    *   py.run("import asyncio\nasync def twice(x):\n    await asyncio.sleep(0.01)\n    return 2 * x");
    *   return py.eval("twice(21)").awaitAsync(Extract.int);
    * });
-   * console.log(await job); // 42
+   * assert.equal(await job, 42);
    * ```
    */
   awaitAsync(extract?: undefined, options?: AwaitOptions): Promise<Py<PyAny>>;
@@ -762,9 +783,14 @@ export class PyAny {
    * does (a JS number would round it).
    *
    * @example
-   * ```ts ignore
-   * Python.withGil((py) => JSON.stringify({ data: py.eval("{'a': (1, 2), 'b': None}") }));
-   * // '{"data":{"a":[1,2],"b":null}}'
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed";
+   *
+   * const json = Python.withGil((py) =>
+   *   JSON.stringify({ data: py.eval("{'a': (1, 2), 'b': None}") })
+   * );
+   * assert.equal(json, '{"data":{"a":[1,2],"b":null}}');
    * ```
    */
   toJSON(): unknown {
@@ -847,8 +873,14 @@ export class PyAny {
    * `floorDiv`, `mod`, `pow`, `matmul`.
    *
    * @example
-   * ```ts ignore
-   * py.eval("7").op("//", 2).toJs(); // 3
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   assert.equal(py.eval("7").op("//", 2).toJs(), 3);
+   *   assert.equal(py.eval("[1]").op("*", 3).repr(), "[1, 1, 1]");
+   * });
    * ```
    */
   op(operator: BinaryOperator | `${BinaryOperator}=`, other: unknown): PyAny {
@@ -945,8 +977,16 @@ export class PyAny {
    * step)`) is a slice, `null` is `None`.
    *
    * @example
-   * ```ts ignore
-   * a.at(py.slice(1), 0); // a[1:, 0]
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   py.run("class Show:\n    def __getitem__(self, key): return repr(key)");
+   *   const a = py.eval("Show()"); // shows the key it is indexed with
+   *   assert.equal(a.at(py.slice(1), 0).toJs(), "(slice(1, None, None), 0)"); // a[1:, 0]
+   *   assert.equal(a.at(2).toJs(), "2"); // a[2]
+   * });
    * ```
    */
   at(...keys: unknown[]): PyAny {
@@ -1022,9 +1062,16 @@ class ItemIterator implements Iterator<PyAny> {
  * `next()` for one item at a time.
  *
  * @example
- * ```ts ignore
- * const it = py.eval("iter([1, 2])").downcast(PyIterator);
- * for (const x of it) console.log(x.toJs());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyIterator, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const it = py.eval("iter([1, 2])").downcast(PyIterator);
+ *   const seen: unknown[] = [];
+ *   for (const x of it) seen.push(x.toJs());
+ *   assert.deepEqual(seen, [1, 2]);
+ * });
  * ```
  */
 export class PyIterator extends PyAny {

@@ -52,10 +52,18 @@ function checkedSelf(o: unknown, method: string): Ptr {
  * `PyDict.getItem` returns `undefined` for a missing key (PyO3's `Option`).
  *
  * @example
- * ```ts ignore
- * const d = PyDict.fromEntries(py, { a: 1, b: [2, 3] });
- * d.setItem("c", "x");
- * console.log(d.getItem("a")?.extract(Extract.int), d.len(), d.toJs());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Extract, PyDict, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const d = PyDict.fromEntries(py, { a: 1, b: [2, 3] });
+ *   d.setItem("c", "x");
+ *   assert.equal(d.getItem("a")?.extract(Extract.int), 1);
+ *   assert.equal(d.getItem("missing"), undefined); // PyAny.getItem would raise KeyError
+ *   assert.equal(d.len(), 3);
+ *   assert.deepEqual(d.toJs(), new Map<string, unknown>([["a", 1], ["b", [2, 3]], ["c", "x"]]));
+ * });
  * ```
  */
 export class PyDict extends PyAny {

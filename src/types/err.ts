@@ -55,13 +55,20 @@ export function setPyFactory(f: (p: Ptr) => Py<PyAny>): void {
  * `err.stack` is that traceback followed by the JS stack.
  *
  * @example
- * ```ts ignore
- * import { Python, PyErr, PyZeroDivisionError } from "@pyembed/pyembed";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyArithmeticError, PyErr, Python, PyZeroDivisionError } from "@pyembed/pyembed";
+ *
  * Python.withGil((py) => {
  *   try {
  *     py.eval("1/0");
+ *     assert.fail("1/0 did not raise");
  *   } catch (e) {
- *     if (e instanceof PyZeroDivisionError) console.log(e.typeName, e.message, e.traceback);
+ *     assert.ok(e instanceof PyZeroDivisionError && e instanceof PyArithmeticError);
+ *     assert.ok(e instanceof PyErr && e instanceof Error);
+ *     assert.equal(e.typeName, "ZeroDivisionError");
+ *     assert.equal(e.message, "division by zero");
+ *     assert.match(e.traceback, /ZeroDivisionError: division by zero/);
  *   }
  * });
  * ```
@@ -85,8 +92,20 @@ export class PyErr extends Error {
    * exception of this type with `message`.
    *
    * @example
-   * ```ts ignore
-   * throw PyValueError.newErr("x must be positive");
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyDict, Python, PyValueError } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const g = PyDict.fromEntries(py, {
+   *     check: (x: number) => {
+   *       if (x <= 0) throw PyValueError.newErr("x must be positive");
+   *       return x;
+   *     },
+   *   });
+   *   py.run("try:\n    check(-1)\nexcept ValueError as e:\n    msg = str(e)", g);
+   *   assert.equal(g.getItem("msg")?.toJs(), "x must be positive");
+   * });
    * ```
    */
   static newErr<T extends PyErr>(
@@ -103,9 +122,26 @@ export class PyErr extends Error {
    * is the one of its nearest builtin ancestor; `typeName` is its own.
    *
    * @example
-   * ```ts ignore
-   * const MyError = py.eval("type('MyError', (ValueError,), {})");
-   * throw PyErr.from(MyError.call1("boom")); // Python: except MyError
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyDict, PyErr, Python, PyValueError } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   py.run("class MyError(ValueError): pass");
+   *   const MyError = py.eval("MyError");
+   *   const g = PyDict.fromEntries(py, {
+   *     MyError,
+   *     fail: () => {
+   *       throw PyErr.from(MyError.call1("boom")); // Python sees this MyError raised
+   *     },
+   *   });
+   *   py.run("try:\n    fail()\nexcept MyError as e:\n    caught = repr(e)", g);
+   *   assert.equal(g.getItem("caught")?.toJs(), "MyError('boom')");
+   *   // the JS class is that of the nearest builtin ancestor; typeName is its own
+   *   const e = PyErr.from(MyError.call1("x"));
+   *   assert.ok(e instanceof PyValueError);
+   *   assert.equal(e.typeName, "MyError");
+   * });
    * ```
    */
   static from(exc: PyAny | Py<PyAny>): PyErr {

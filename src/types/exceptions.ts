@@ -803,7 +803,7 @@ export class PyConnectionResetError extends PyConnectionError {
  *
  * Python.withGil((py) => {
  *   // Python raises FileExistsError: JS catches a PyFileExistsError
- *   assert.throws(() => py.run("import os; os.mkdir('/')"), PyFileExistsError);
+ *   assert.throws(() => py.run("raise FileExistsError('exists')"), PyFileExistsError);
  *   // a TypeScript callback throws one: Python catches FileExistsError
  *   const g = PyDict.fromEntries(py, {
  *     fail: () => {

@@ -48,11 +48,16 @@ export function indexArg(i: unknown, what: string): number {
  * goes through `self[key]`.
  *
  * @example
- * ```ts ignore
- * const l = PyList.new(py, [3, 1, 2]);
- * l.append(0);
- * l.sort();
- * console.log(l.toJs()); // [0, 1, 2, 3]
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyList, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const l = PyList.new(py, [3, 1, 2]);
+ *   l.append(0);
+ *   l.sort();
+ *   assert.deepEqual(l.toJs(), [0, 1, 2, 3]);
+ * });
  * ```
  */
 export class PyList extends PyAny {

@@ -34,11 +34,15 @@ import type { PythonBase } from "./python.ts";
  * backstop that takes the GIL.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Py, PyDict, Python } from "@pyembed/pyembed";
- * const kept = Python.withGil((py) => Py.from(PyDict.new(py)));
+ *
+ * const kept = Python.withGil((py) => Py.from(PyDict.new(py))); // outlives the scope
  * Python.withGil((py) => kept.bind(py).setItem("a", 1));
+ * assert.equal(Python.withGil((py) => kept.bind(py).len()), 1);
  * kept[Symbol.dispose]();
+ * assert.equal(kept.disposed, true);
  * ```
  */
 export class Py<T extends PyAny = PyAny> {

@@ -58,11 +58,16 @@ export let tokenState: (py: PythonBase) => TokenState;
  * objects its methods return.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Python } from "@pyembed/pyembed";
+ *
  * Python.withGil((py) => {
- *   const os = py.import("os");
- *   const n = py.eval("1 + 2");
+ *   const math = py.import("math");
+ *   assert.equal(math.getattr("factorial").call1(5).toJs(), 120);
+ *   assert.equal(py.eval("1 + 2").toJs(), 3);
  *   py.run("x = 40 + 2");
+ *   assert.equal(py.eval("x").toJs(), 42);
  * });
  * ```
  */
@@ -116,10 +121,12 @@ export abstract class PythonBase {
    * rejects the Promise, a Python exception with its typed `PyErr`.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Extract, Python } from "@pyembed/pyembed";
-   * await Python.runAsync("import time; time.sleep(0.1); answer = 42");
-   * console.log(Python.withGil((py) => py.eval("answer").extract(Extract.int)));
+   *
+   * await Python.runAsync("import time; time.sleep(0.05); answer = 42");
+   * assert.equal(Python.withGil((py) => py.eval("answer").extract(Extract.int)), 42);
    * ```
    */
   static runAsync(
@@ -144,10 +151,14 @@ export abstract class PythonBase {
    * `extract` gives.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Extract, Python } from "@pyembed/pyembed";
-   * const n = await Python.evalAsync("sum(range(10**7))", undefined, undefined, Extract.int);
-   * using p = await Python.evalAsync("[1, 2]");
+   *
+   * const n = await Python.evalAsync("sum(range(10**6))", undefined, undefined, Extract.int);
+   * assert.equal(n, 499999500000);
+   * using p = await Python.evalAsync("[1, 2]"); // a Py: bind it in a scope
+   * assert.deepEqual(Python.withGil((py) => p.bind(py).toJs()), [1, 2]);
    * ```
    */
   static evalAsync(
@@ -182,11 +193,12 @@ export abstract class PythonBase {
    * references that outlive scopes.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Extract, Py, Python } from "@pyembed/pyembed";
-   * const f = Python.withGil((py) => Py.from(py.eval("lambda x: x * 2")));
-   * console.log(await Python.callAsync(f, [21], undefined, Extract.int)); // 42
-   * f[Symbol.dispose]();
+   *
+   * using f = Python.withGil((py) => Py.from(py.eval("lambda x: x * 2")));
+   * assert.equal(await Python.callAsync(f, [21], undefined, Extract.int), 42);
    * ```
    */
   static callAsync(

@@ -29,9 +29,16 @@ function self(o: unknown, method: string): Ptr {
  * Python's `tuple`.
  *
  * @example
- * ```ts ignore
- * const t = PyTuple.new(py, [1, "two", 3.0]);
- * console.log(t.len(), t.getItem(1).str());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyTuple, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const t = PyTuple.new(py, [1, "two", 3.0]);
+ *   assert.equal(t.len(), 3);
+ *   assert.equal(t.getItem(1).str(), "two");
+ *   assert.equal(t.repr(), "(1, 'two', 3)"); // 3.0 is a safe integer: int
+ * });
  * ```
  */
 export class PyTuple extends PyAny {
