@@ -392,6 +392,19 @@ export class PyAny {
   /**
    * Move the reference into a GIL-independent `Py<T>` (experimental tier: this
    * object becomes unusable; stable tier: same as `Py.from(this)`).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed/experimental";
+   *
+   * const kept = Python.withGil((py) => {
+   *   const l = py.eval("[1, 2, 3]");
+   *   return l.unbind(); // a Py: outlives the scope
+   * });
+   * assert.equal(Python.withGil((py) => kept.bind(py).len()), 3);
+   * kept[Symbol.dispose]();
+   * ```
    */
   unbind(): Py<this> {
     void ptrOf(this);
@@ -401,7 +414,23 @@ export class PyAny {
     return pyFromOwned(ptr, this.constructor as Ctor<this>, born);
   }
 
-  /** The object's reference count (`sys.getrefcount(obj)` minus its argument). */
+  /**
+   * The object's reference count (`sys.getrefcount(obj)` minus its argument).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const o = py.eval("object()");
+   *   const before = o.refCnt();
+   *   const l = py.eval("[]");
+   *   l.callMethod1("append", o); // the list holds one more reference
+   *   assert.equal(o.refCnt(), before + 1);
+   * });
+   * ```
+   */
   refCnt(): number {
     const lo = new Uint32Array(2);
     runtime().sym.memcpy(lo, ptrOf(this), ssize(8));
@@ -420,7 +449,23 @@ export class PyAny {
     );
   }
 
-  /** `setattr(self, name, value)`. */
+  /**
+   * `setattr(self, name, value)`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   py.run("class NS: pass");
+   *   const ns = py.eval("NS()");
+   *   ns.setattr("x", 5);
+   *   assert.equal(ns.hasattr("x"), true);
+   *   assert.equal(py.eval("lambda o: o.x").call1(ns).toJs(), 5);
+   * });
+   * ```
+   */
   setattr(name: string | PyAny, value: unknown): void {
     const sym = runtime().sym;
     const self = ptrOf(this);
@@ -684,7 +729,21 @@ export class PyAny {
     return rc === 1;
   }
 
-  /** Is this an instance of the Python type behind a concrete class (`PyDict`, ...)? */
+  /**
+   * Is this an instance of the Python type behind a concrete class (`PyDict`, ...)?
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyDict, PyList, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const o = py.eval("[]");
+   *   assert.equal(o.isInstanceOf(PyList), true);
+   *   assert.equal(o.isInstanceOf(PyDict), false);
+   * });
+   * ```
+   */
   isInstanceOf<T extends PyAny>(cls: PyTypeInfo<T>): boolean {
     return cls.typeCheck(this);
   }
@@ -693,6 +752,18 @@ export class PyAny {
    * The same object as a concrete class, sharing this reference (no new
    * reference is taken). Throws PyO3's `TypeError: 'int' object cannot be
    * converted to 'PyDict'` when the type does not match.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyDict, PyList, Python, PyTypeError } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const d = py.eval("{'a': 1}").downcast(PyDict); // PyAny -> PyDict
+   *   assert.deepEqual(d.keys().toJs(), ["a"]);
+   *   assert.throws(() => d.downcast(PyList), PyTypeError); // a dict is no list
+   * });
+   * ```
    */
   downcast<T extends PyAny>(cls: PyTypeInfo<T>): T {
     if (!cls.typeCheck(this)) {
@@ -712,12 +783,39 @@ export class PyAny {
 
   // --- conversions -------------------------------------------------------------------
 
-  /** Convert with a typed extractor (`Extract.int`, `Extract.list(Extract.str)`, ...). */
+  /**
+   * Convert with a typed extractor (`Extract.int`, `Extract.list(Extract.str)`, ...).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Extract, PyTypeError, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   assert.equal(py.eval("2 ** 64").extract(Extract.bigint), 18446744073709551616n);
+   *   assert.deepEqual(py.eval("[1, 2]").extract(Extract.list(Extract.int)), [1, 2]);
+   *   assert.throws(() => py.eval("None").extract(Extract.str), PyTypeError);
+   * });
+   * ```
+   */
   extract<T>(extractor: FromPyObject<T>): T {
     return extractor.extract(this);
   }
 
-  /** Convert recursively to JS values (DESIGN.md, Conversions). */
+  /**
+   * Convert recursively to JS values (DESIGN.md, Conversions).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const v = py.eval("{'a': [1, 2.5, None], 'b': (True, b'x')}").toJs();
+   *   assert.deepEqual(v, new Map<string, unknown>([["a", [1, 2.5, null]], ["b", [true, new Uint8Array([120])]]]));
+   * });
+   * ```
+   */
   toJs(): unknown {
     const p = ptrOf(this);
     try {
@@ -734,7 +832,21 @@ export class PyAny {
     }
   }
 
-  /** `repr(self)`. */
+  /**
+   * `repr(self)`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const s = py.eval("'hi'");
+   *   assert.equal(s.repr(), "'hi'");
+   *   assert.equal(s.str(), "hi");
+   * });
+   * ```
+   */
   repr(): string {
     return this.#stringify(runtime().sym.PyObject_Repr(ptrOf(this)));
   }
@@ -837,7 +949,21 @@ export class PyAny {
     return rc === 1;
   }
 
-  /** `self == other`. */
+  /**
+   * `self == other`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   assert.equal(py.eval("1.0").eq(1), true); // Python's ==
+   *   assert.equal(py.eval("[1]").eq([1]), true);
+   *   assert.equal(py.eval("2").lt(3), true);
+   * });
+   * ```
+   */
   eq(other: unknown): boolean {
     return this.#compare(other, Op.Eq);
   }

@@ -80,7 +80,21 @@ export class PyDict extends PyAny {
     return (typeFlags(runtime().sym, ptrOf(obj)) & TpFlags.Dict) !== 0;
   }
 
-  /** A new empty dict. */
+  /**
+   * A new empty dict.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyDict, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const d = PyDict.new(py);
+   *   d.setItem("k", [1, 2]);
+   *   assert.equal(d.repr(), "{'k': [1, 2]}");
+   * });
+   * ```
+   */
   static new(py: PythonBase): PyDict {
     tokenState(py);
     return wrap(py, runtime().sym.PyDict_New(), PyDict);
@@ -89,6 +103,19 @@ export class PyDict extends PyAny {
   /**
    * A dict from a `Map`, a plain object, or `[key, value]` pairs. A value
    * whose `[toPyObject]` gives something other than a dict is a TypeError.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyDict, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const a = PyDict.fromEntries(py, { x: 1 });
+   *   const b = PyDict.fromEntries(py, new Map([[1, "one"]]));
+   *   const c = PyDict.fromEntries(py, [["y", null]]);
+   *   assert.deepEqual([a.repr(), b.repr(), c.repr()], ["{'x': 1}", "{1: 'one'}", "{'y': None}"]);
+   * });
+   * ```
    */
   static fromEntries(
     py: PythonBase,
@@ -113,7 +140,21 @@ export class PyDict extends PyAny {
     return wrap(py, p, PyDict);
   }
 
-  /** `self[key]`, or `undefined` when the key is missing. */
+  /**
+   * `self[key]`, or `undefined` when the key is missing.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyDict, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const d = PyDict.fromEntries(py, { a: 1 });
+   *   assert.equal(d.getItem("a")?.toJs(), 1);
+   *   assert.equal(d.getItem("b"), undefined);
+   * });
+   * ```
+   */
   override getItem(this: PyDict, key: unknown): PyAny | undefined;
   /** `self[key]`, or `undefined` when the key is missing. */
   override getItem(key: unknown): PyAny;
@@ -186,7 +227,21 @@ export class PyDict extends PyAny {
     return wrap(this.py(), runtime().sym.PyDict_Values(p), PyList);
   }
 
-  /** `list(self.items())`: a list of `(key, value)` tuples. */
+  /**
+   * `list(self.items())`: a list of `(key, value)` tuples.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyDict, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const d = PyDict.fromEntries(py, { a: 1 });
+   *   assert.deepEqual(d.items().toJs(), [["a", 1]]); // tuples become arrays
+   *   assert.deepEqual(d.keys().toJs(), ["a"]);
+   * });
+   * ```
+   */
   items(): PyList {
     const p = self(this, "items");
     return wrap(this.py(), runtime().sym.PyDict_Items(p), PyList);
@@ -197,6 +252,19 @@ export class PyDict extends PyAny {
    * pairs are those of a snapshot taken at the first `next()`, so changing
    * the dict while iterating is safe (and not seen). Each step needs the
    * GIL, like any other call.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyDict, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const d = PyDict.fromEntries(py, { a: 1, b: 2 });
+   *   const seen: [unknown, unknown][] = [];
+   *   for (const [k, v] of d.entries()) seen.push([k.toJs(), v.toJs()]);
+   *   assert.deepEqual(seen, [["a", 1], ["b", 2]]);
+   * });
+   * ```
    */
   *entries(): Generator<[PyAny, PyAny]> {
     const py = this.py();

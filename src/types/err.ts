@@ -235,7 +235,20 @@ export class PyErr extends Error {
     return this.#strong?.ptr ?? this.#ref?.ptr ?? null;
   }
 
-  /** The Python exception type's name (`KeyError`, or a user class's own name). */
+  /**
+   * The Python exception type's name (`KeyError`, or a user class's own name).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyErr, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   py.run("class Oops(LookupError): pass");
+   *   assert.throws(() => py.run("raise Oops('x')"), (e) => e instanceof PyErr && e.typeName === "Oops");
+   * });
+   * ```
+   */
   get typeName(): string {
     return this.#typeName;
   }
@@ -244,6 +257,22 @@ export class PyErr extends Error {
    * The formatted Python traceback (`traceback.format_exception`), or `""` for
    * an error made in JS that never reached Python, or one whose exception
    * object was released before the traceback was first read.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyErr, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   py.run("def inner():\n    raise ValueError('deep')");
+   *   try {
+   *     py.eval("inner()");
+   *   } catch (e) {
+   *     assert.ok(e instanceof PyErr);
+   *     assert.match(e.traceback, /in inner\n[\s\S]*ValueError: deep/);
+   *   }
+   * });
+   * ```
    */
   get traceback(): string {
     if (this.#traceback !== undefined) return this.#traceback;
@@ -257,6 +286,22 @@ export class PyErr extends Error {
    * The exception object as a GIL-independent `Py` (a new strong reference:
    * dispose it when done). Bind it in a scope to read `args` or attributes:
    * `err.value.bind(py).getattr("args")`. Needs the GIL for a lazy error.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyErr, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   try {
+   *     py.run("raise KeyError('k', 2)");
+   *   } catch (e) {
+   *     assert.ok(e instanceof PyErr);
+   *     using v = e.value;
+   *     assert.deepEqual(v.bind(py).getattr("args").toJs(), ["k", 2]);
+   *   }
+   * });
+   * ```
    */
   get value(): Py<PyAny> {
     return errGil(() => {
@@ -298,6 +343,23 @@ export class PyErr extends Error {
   /**
    * Is the exception an instance of `type`: a Python type object (any object
    * with `unsafePtr`), or one of the JS exception classes?
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyErr, PyLookupError, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   try {
+   *     py.eval("{}['missing']");
+   *   } catch (e) {
+   *     assert.ok(e instanceof PyErr);
+   *     assert.equal(e.isInstanceOf(PyLookupError), true); // a JS class
+   *     assert.equal(e.isInstanceOf(py.eval("LookupError")), true); // a Python type
+   *     assert.equal(e.isInstanceOf(py.eval("ValueError")), false);
+   *   }
+   * });
+   * ```
    */
   isInstanceOf(
     type:
@@ -324,6 +386,23 @@ export class PyErr extends Error {
    * Release the exception object now (idempotent). Afterwards `value`,
    * `isInstanceOf(pythonType)` and an unread `traceback` are gone; the JS
    * class, `typeName` and `message` stay.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyErr, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   try {
+   *     py.eval("1/0");
+   *   } catch (e) {
+   *     assert.ok(e instanceof PyErr);
+   *     e.releaseValue(); // the exception object (and its frames) freed now
+   *     assert.equal(e.typeName, "ZeroDivisionError"); // kept
+   *     assert.throws(() => e.value, /released/);
+   *   }
+   * });
+   * ```
    */
   releaseValue(): void {
     this.#lazy = null;

@@ -74,7 +74,20 @@ export class PyList extends PyAny {
     return (typeFlags(runtime().sym, ptrOf(obj)) & TpFlags.List) !== 0;
   }
 
-  /** A new list of converted elements (empty when omitted). */
+  /**
+   * A new list of converted elements (empty when omitted).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyList, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   assert.equal(PyList.new(py, [1, "a", null]).repr(), "[1, 'a', None]");
+   *   assert.equal(PyList.new(py, new Set([2, 3])).len(), 2); // any iterable
+   * });
+   * ```
+   */
   static new(py: PythonBase, elements: Iterable<unknown> = []): PyList {
     tokenState(py);
     return wrap(
@@ -84,7 +97,21 @@ export class PyList extends PyAny {
     );
   }
 
-  /** `self[index]`. */
+  /**
+   * `self[index]`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyIndexError, PyList, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const l = PyList.new(py, [10, 20, 30]);
+   *   assert.equal(l.getItem(1).toJs(), 20);
+   *   assert.throws(() => l.getItem(5), PyIndexError);
+   * });
+   * ```
+   */
   override getItem(index: unknown): PyAny {
     self(this, "getItem");
     return itemAt(this, index, runtime().sym.PyList_GetItem) ??
@@ -108,7 +135,21 @@ export class PyList extends PyAny {
     if (rc !== 0) throw fetchError();
   }
 
-  /** `self.insert(index, value)`. */
+  /**
+   * `self.insert(index, value)`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyList, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const l = PyList.new(py, ["b"]);
+   *   l.insert(0, "a");
+   *   assert.deepEqual(l.toJs(), ["a", "b"]);
+   * });
+   * ```
+   */
   insert(index: number, value: unknown): void {
     const sym = runtime().sym;
     const p = self(this, "insert");
@@ -136,7 +177,19 @@ export class PyList extends PyAny {
     return wrap(this.py(), runtime().sym.PyList_AsTuple(p), PyTuple);
   }
 
-  /** `self[start:stop]` as a new list (negative bounds count from the end). */
+  /**
+   * `self[start:stop]` as a new list (negative bounds count from the end).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyList, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   assert.deepEqual(PyList.new(py, [0, 1, 2, 3]).getSlice(1, 3).toJs(), [1, 2]);
+   * });
+   * ```
+   */
   getSlice(start: number, stop: number): PyList {
     self(this, "getSlice");
     return sliceOf(
