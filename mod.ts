@@ -10,7 +10,8 @@
  * discovery `--allow-env`, `--allow-read` and `--allow-run=python3`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Extract, PyDict, Python } from "@pyembed/pyembed";
  *
  * const total = Python.withGil((py) => {
@@ -26,6 +27,7 @@
  *   }
  *   return sum;
  * });
+ * assert.equal(total, 3000);
  * ```
  *
  * @module

@@ -10,7 +10,8 @@
  *
  * @experimental
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Extract, PyDict, Python } from "@pyembed/pyembed/experimental";
  *
  * Python.withGil((py) => {
@@ -18,9 +19,9 @@
  *   d.setItem("n", 3);
  *   for (let i = 0; i < 1000; i++) {
  *     using v = d.getItem("n")!;
- *     v.extract(Extract.int);
+ *     assert.equal(v.extract(Extract.int), 3);
  *   }
- *   const keep = d.clone().unbind();
+ *   const keep = d.clone().unbind(); // a Py: outlives the scope
  *   keep[Symbol.dispose]();
  * });
  * ```

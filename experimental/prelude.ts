@@ -6,12 +6,14 @@
  *
  * @experimental
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Extract, PyDict, Python } from "@pyembed/pyembed/experimental/prelude";
+ *
  * Python.withGil((py) => {
  *   using d = PyDict.new(py);
  *   d.setItem("a", 1);
- *   console.log(d.getItem("a")?.extract(Extract.int));
+ *   assert.equal(d.getItem("a")?.extract(Extract.int), 1);
  * });
  * ```
  *

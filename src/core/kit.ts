@@ -17,8 +17,16 @@ import { ssize } from "./ssize.ts";
  * the process. Throws the Python error if the code raises.
  *
  * @example
- * ```ts ignore
- * const { dead } = runKit("dead = []", "<pyembed-x>", ["dead"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Python } from "@pyembed/pyembed";
+ * import { runKit } from "./kit.ts";
+ * import { runtime } from "./runtime.ts";
+ *
+ * Python.withGil(() => {
+ *   const { dead } = runKit("dead = [1, 2]", "<pyembed-doc>", ["dead"]);
+ *   assert.equal(Number(runtime().sym.PyList_Size(dead)), 2);
+ * });
  * ```
  */
 export function runKit<N extends string>(
@@ -65,8 +73,19 @@ export function runKit<N extends string>(
  * then empty it (GIL held).
  *
  * @example
- * ```ts ignore
- * drainIds(kit.dead, (id) => held.delete(id));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Python } from "@pyembed/pyembed";
+ * import { drainIds, runKit } from "./kit.ts";
+ * import { runtime } from "./runtime.ts";
+ *
+ * Python.withGil(() => {
+ *   const { dead } = runKit("dead = [3, 4]", "<pyembed-doc>", ["dead"]);
+ *   const held = new Set([3, 4, 5]);
+ *   drainIds(dead, (id) => held.delete(id));
+ *   assert.deepEqual([...held], [5]);
+ *   assert.equal(Number(runtime().sym.PyList_Size(dead)), 0);
+ * });
  * ```
  */
 export function drainIds(list: Ptr, f: (id: number) => void): void {
@@ -84,8 +103,21 @@ export function drainIds(list: Ptr, f: (id: number) => void): void {
  * Python error.
  *
  * @example
- * ```ts ignore
- * const r = callPy(kit.make, [idObj]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Python } from "@pyembed/pyembed";
+ * import { callPy, runKit } from "./kit.ts";
+ * import { runtime } from "./runtime.ts";
+ *
+ * Python.withGil(() => {
+ *   const { make } = runKit("def make(x):\n    return [x]", "<pyembed-doc>", ["make"]);
+ *   const sym = runtime().sym;
+ *   const seven = sym.PyLong_FromDouble(7)!;
+ *   const r = callPy(make, [seven]); // a new reference: ours to release
+ *   assert.equal(Number(sym.PyList_Size(r)), 1);
+ *   sym.Py_DecRef(r);
+ *   sym.Py_DecRef(seven);
+ * });
  * ```
  */
 export function callPy(f: Ptr, args: readonly Ptr[]): Ptr {

@@ -34,10 +34,15 @@ export interface InitializeOptions {
    * initialized. Not a sandbox: see the README's Permissions section.
    *
    * @example
-   * ```ts ignore
-   * import { Python } from "@pyembed/pyembed";
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyPermissionError, Python } from "@pyembed/pyembed";
+   *
    * Python.initialize({ permissions: "deno" });
-   * Python.withGil((py) => py.run("open('/etc/passwd')")); // PermissionError unless --allow-read=/etc/passwd
+   * Python.withGil((py) => {
+   *   // run without --allow-write: Python's open() for writing is refused
+   *   assert.throws(() => py.run("open('pyembed-doc-test.txt', 'w')"), PyPermissionError);
+   * });
    * ```
    */
   permissions?: "deno";

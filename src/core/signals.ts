@@ -102,8 +102,14 @@ let signalError: (() => unknown) | null = null;
  * into its JS error (`fetchError`, registered by `err.ts`).
  *
  * @example
- * ```ts ignore
- * setSignalErrorHook(fetchError);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Python } from "@pyembed/pyembed";
+ * import { fetchError } from "./err.ts";
+ * import { setSignalErrorHook } from "./signals.ts";
+ *
+ * setSignalErrorHook(fetchError); // what src/types/err.ts does at load
+ * Python.withGil((py) => assert.equal(py.eval("1").toJs(), 1));
  * ```
  */
 export function setSignalErrorHook(fetch: () => unknown): void {
@@ -117,9 +123,13 @@ export function setSignalErrorHook(fetch: () => unknown): void {
  * it off.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Python } from "@pyembed/pyembed";
+ * import { sigintActive } from "./signals.ts";
+ *
  * Python.withGil(() => {});
- * console.log(sigintActive()); // true on Linux
+ * assert.equal(typeof sigintActive(), "boolean"); // true on Linux's main thread
  * ```
  */
 export function sigintActive(): boolean | undefined {

@@ -18,8 +18,19 @@ const cache: Deno.PointerValue[] = [null];
  * to their two's-complement bit pattern, as a `Py_ssize_t` would).
  *
  * @example
- * ```ts ignore
- * sym.PyList_GetItem(list, ssize(3));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Python } from "@pyembed/pyembed";
+ * import { runtime } from "./runtime.ts";
+ * import { ssize } from "./ssize.ts";
+ *
+ * Python.withGil((py) => {
+ *   const list = py.eval("[10, 20, 30, 40]");
+ *   const sym = runtime().sym;
+ *   const item = sym.PyList_GetItem(list.unsafePtr, ssize(3)); // borrowed
+ *   assert.equal(sym.PyLong_AsDouble(item), 40);
+ *   assert.equal(Deno.UnsafePointer.value(ssize(-1)), 2n ** 64n - 1n);
+ * });
  * ```
  */
 export function ssize(n: number): Deno.PointerValue {

@@ -288,9 +288,13 @@ export function leaveForeignWork(): void {
  * that call is waiting for the calling thread.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { setThreadCallTimeout } from "@pyembed/pyembed";
+ *
  * setThreadCallTimeout(2_000); // fail after 2 s instead of 10 s
+ * setThreadCallTimeout(10_000); // the default again
+ * assert.throws(() => setThreadCallTimeout(-1), TypeError);
  * ```
  */
 export function setThreadCallTimeout(ms: number): void {

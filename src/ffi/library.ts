@@ -677,8 +677,17 @@ function ffiError(): Error {
  * result's `close()` drops its Deno handle.
  *
  * @example
- * ```ts ignore
- * const { path, source } = loadLibrary({});
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Python } from "@pyembed/pyembed";
+ * import { loadLibrary } from "./library.ts";
+ *
+ * Python.initialize(); // loads libpython: loading it again finds the same file
+ * const { path, source, unlock, close } = loadLibrary({});
+ * unlock();
+ * close();
+ * assert.equal(path, Python.libraryPath);
+ * assert.equal(typeof source, "string");
  * ```
  */
 export function loadLibrary(options: LibraryOptions = {}): LoadedLibrary {

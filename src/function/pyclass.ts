@@ -130,8 +130,20 @@ function getKit(): NonNullable<typeof kit> {
  * construction does this itself. Returns how many JS objects are held.
  *
  * @example
- * ```ts ignore
- * Python.withGil((py) => { py.run("import gc; gc.collect()"); sweepPyclassInstances(); });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pyclass, Python, sweepPyclassInstances } from "@pyembed/pyembed";
+ *
+ * class Point {
+ *   constructor(public x = 0) {}
+ * }
+ * Python.withGil((py) => {
+ *   const before = sweepPyclassInstances();
+ *   const P = pyclass(py, Point);
+ *   py.withPool(() => P.call1(1)); // a Python instance, dropped with this pool
+ *   py.run("import gc; gc.collect()");
+ *   assert.equal(sweepPyclassInstances(), before);
+ * });
  * ```
  */
 export function sweepPyclassInstances(): number {

@@ -411,8 +411,18 @@ function releaseEntry(id: number, e: Entry): void {
  * those Python has dropped. Needs the GIL. For tests and diagnostics.
  *
  * @example
- * ```ts ignore
- * Python.withGil(() => console.log(pyfunctionTableSize()));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pyfunction, pyfunctionTableSize, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const before = pyfunctionTableSize();
+ *   py.withPool(() => {
+ *     pyfunction(py, "f()", () => 1);
+ *     assert.equal(pyfunctionTableSize(), before + 1);
+ *   });
+ *   assert.equal(pyfunctionTableSize(), before); // Python dropped it with the pool
+ * });
  * ```
  */
 export function pyfunctionTableSize(): number {
@@ -434,12 +444,16 @@ export function pyfunctionTableSize(): number {
  * `unbind()`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Extract, pyfunction, Python } from "@pyembed/pyembed";
+ *
  * Python.withGil((py) => {
  *   const add = pyfunction(py, "add(a, b=0, /, *, scale=1.0)", ({ a, b, scale }) =>
  *     (a.extract(Extract.float) + b.extract(Extract.float)) * scale.extract(Extract.float));
- *   console.log(add.call([1, 2], { scale: 10 }).toJs()); // 30
+ *   assert.equal(add.call([1, 2], { scale: 10 }).toJs(), 30);
+ *   // the argument errors are CPython's own
+ *   assert.throws(() => add.call1(), /add\(\) missing 1 required positional argument: 'a'/);
  * });
  * ```
  */

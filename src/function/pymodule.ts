@@ -13,12 +13,19 @@ import type { PythonBase } from "../types/python.ts";
  * `sys.modules` so Python code can `import name`.
  *
  * @example
- * ```ts ignore
- * pymodule(py, "tsmath", (m) => {
- *   m.addFunction(pyfunction(py, "double(x)", ({ x }) => 2 * x.extract(Extract.float)));
- *   m.add("VERSION", "1.0");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Extract, pyfunction, pymodule, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   pymodule(py, "tsmath", (m) => {
+ *     m.addFunction(pyfunction(py, "double(x)", ({ x }) => 2 * x.extract(Extract.float)));
+ *     m.add("VERSION", "1.0");
+ *   });
+ *   py.run("import tsmath\nr = tsmath.double(21)");
+ *   assert.equal(py.eval("r").toJs(), 42);
+ *   assert.equal(py.eval("tsmath.VERSION").toJs(), "1.0");
  * });
- * py.run("import tsmath; print(tsmath.double(21))");
  * ```
  */
 export function pymodule<P extends PythonBase>(

@@ -17,13 +17,15 @@ import { OWNED } from "./tier.ts";
  *
  * @experimental
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Extract, PyDict, Python } from "@pyembed/pyembed/experimental";
+ *
  * Python.withGil((py) => {
  *   using d = PyDict.new(py);
  *   d.setItem("n", 3);
- *   using v = d.getItem("n")!;
- *   console.log(v.extract(Extract.int));
+ *   using v = d.getItem("n")!; // released at the end of this block
+ *   assert.equal(v.extract(Extract.int), 3);
  * });
  * ```
  */
@@ -32,6 +34,19 @@ export class Python extends PythonBase {
    * Acquire the GIL, run `f(py)` synchronously, release every reference not
    * yet disposed or unbound, release the GIL. Re-entrant.
    * @experimental
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed/experimental";
+   *
+   * Python.withGil((py) => {
+   *   using s = py.eval("'abc'"); // owned: released at the end of the block
+   *   assert.equal(s.len(), 3);
+   *   s[Symbol.dispose]();
+   *   assert.throws(() => s.len(), /released/); // never a use after free
+   * });
+   * ```
    */
   static withGil<R>(f: (py: Python) => R): R {
     return withGilScope(

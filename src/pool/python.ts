@@ -14,10 +14,13 @@ import { POOL, withPool } from "./tier.ts";
  * when the scope, or a nested `py.withPool`, ends.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Extract, Python } from "@pyembed/pyembed";
+ *
  * const r = Python.withGil((py) => py.eval("2 ** 10").extract(Extract.int));
- * console.log(r, Python.version);
+ * assert.equal(r, 1024);
+ * assert.match(String(Python.version), /^3\.\d+\.\d+/);
  * ```
  */
 export class Python extends PythonBase {
@@ -25,6 +28,17 @@ export class Python extends PythonBase {
    * Acquire the GIL, open a pool, run `f(py)` synchronously, release every
    * pooled reference, release the GIL. Re-entrant. A callback returning a
    * Promise is an error (the GIL is still released).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed";
+   *
+   * const n = Python.withGil((py) => py.eval("len('abc')").toJs()); // JS values leave the scope
+   * assert.equal(n, 3);
+   * // a scope is synchronous: a callback returning a Promise is refused
+   * assert.throws(() => Python.withGil(async () => {}));
+   * ```
    */
   static withGil<R>(f: (py: Python) => R): R {
     return withGilScope(
@@ -36,6 +50,23 @@ export class Python extends PythonBase {
   /**
    * Run `f` in a nested pool (PyO3's `Python::with_pool`): objects made
    * inside are released when it returns. Use it in long loops.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Extract, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   let sum = 0;
+   *   for (let i = 0; i < 100; i++) {
+   *     py.withPool(() => {
+   *       const v = py.eval(String(i)); // released when this pool ends
+   *       sum += v.extract(Extract.int);
+   *     });
+   *   }
+   *   assert.equal(sum, 4950);
+   * });
+   * ```
    */
   withPool<R>(f: (py: Python) => R): R {
     return withPool(() => f(this));

@@ -45,8 +45,22 @@ import { awaitAsyncOn, type AwaitOptions } from "./awaitable.ts";
  * JS value of type `T`, raising the TypeError/OverflowError CPython would.
  *
  * @example
- * ```ts ignore
- * const n: number = obj.extract(Extract.int);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Extract, type FromPyObject, type PyAny, Python } from "@pyembed/pyembed";
+ *
+ * // an extractor of one's own: a Python (x, y) pair as a JS object
+ * const point: FromPyObject<{ x: number; y: number }> = {
+ *   extract(obj: PyAny) {
+ *     const [x, y] = obj.extract(Extract.tuple(Extract.float, Extract.float));
+ *     return { x, y };
+ *   },
+ * };
+ * Python.withGil((py) => {
+ *   const n: number = py.eval("6 * 7").extract(Extract.int);
+ *   assert.equal(n, 42);
+ *   assert.deepEqual(py.eval("(1.5, 2.0)").extract(point), { x: 1.5, y: 2 });
+ * });
  * ```
  */
 export interface FromPyObject<T> {
@@ -105,9 +119,16 @@ const enum Op {
  * objects, and how many levels of containers to convert.
  *
  * @example
- * ```ts ignore
- * const opts: ToJsOptions = { dict: "object", depth: 1 };
- * py.eval("{'a': [1]}").toJs(opts); // { a: PyAny [1] }
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyAny, Python, type ToJsOptions } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const opts: ToJsOptions = { dict: "object", depth: 1 };
+ *   const v = py.eval("{'a': [1]}").toJs(opts) as { a: PyAny };
+ *   assert.ok(v.a instanceof PyAny); // the list stays a Python object
+ *   assert.deepEqual(v.a.toJs(), [1]);
+ * });
  * ```
  */
 export interface ToJsOptions {
@@ -378,12 +399,15 @@ export function sliceOf<T extends PyAny>(
  * released object throws on use; it never touches freed memory.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Extract, Python } from "@pyembed/pyembed";
+ *
  * Python.withGil((py) => {
  *   const math = py.import("math");
  *   const r = math.callMethod1("sqrt", 2);
- *   console.log(r.extract(Extract.float), r.repr());
+ *   assert.equal(r.extract(Extract.float), Math.SQRT2);
+ *   assert.equal(r.repr(), "1.4142135623730951");
  * });
  * ```
  */
@@ -456,6 +480,19 @@ export class PyAny {
   /**
    * Move the reference into a GIL-independent `Py<T>` (experimental tier: this
    * object becomes unusable; stable tier: same as `Py.from(this)`).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed/experimental";
+   *
+   * const kept = Python.withGil((py) => {
+   *   const l = py.eval("[1, 2, 3]");
+   *   return l.unbind(); // a Py: outlives the scope
+   * });
+   * assert.equal(Python.withGil((py) => kept.bind(py).len()), 3);
+   * kept[Symbol.dispose]();
+   * ```
    */
   unbind(): Py<this> {
     void ptrOf(this);
@@ -465,7 +502,23 @@ export class PyAny {
     return pyFromOwned(ptr, this.constructor as Ctor<this>, born);
   }
 
-  /** The object's reference count (`sys.getrefcount(obj)` minus its argument). */
+  /**
+   * The object's reference count (`sys.getrefcount(obj)` minus its argument).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const o = py.eval("object()");
+   *   const before = o.refCnt();
+   *   const l = py.eval("[]");
+   *   l.callMethod1("append", o); // the list holds one more reference
+   *   assert.equal(o.refCnt(), before + 1);
+   * });
+   * ```
+   */
   refCnt(): number {
     const lo = new Uint32Array(2);
     runtime().sym.memcpy(lo, ptrOf(this), ssize(8));
@@ -474,7 +527,23 @@ export class PyAny {
 
   // --- attributes ----------------------------------------------------------------
 
-  /** `getattr(self, name)`. */
+  /**
+   * `getattr(self, name)`; with an extractor, the attribute's JS value (a
+   * terminal operation: no object is made for it).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Extract, PyAttributeError, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const math = py.import("math");
+   *   assert.equal(math.getattr("pi").extract(Extract.float), Math.PI);
+   *   assert.equal(math.getattr("pi", Extract.float), Math.PI); // terminal
+   *   assert.throws(() => math.getattr("nope"), PyAttributeError);
+   * });
+   * ```
+   */
   getattr(name: string | PyAny): PyAny;
   /**
    * `getattr(self, name)` read with an extractor: a terminal operation that
@@ -499,7 +568,23 @@ export class PyAny {
     );
   }
 
-  /** `setattr(self, name, value)`. */
+  /**
+   * `setattr(self, name, value)`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   py.run("class NS: pass");
+   *   const ns = py.eval("NS()");
+   *   ns.setattr("x", 5);
+   *   assert.equal(ns.hasattr("x"), true);
+   *   assert.equal(py.eval("lambda o: o.x").call1(ns).toJs(), 5);
+   * });
+   * ```
+   */
   setattr(name: string | PyAny, value: unknown): void {
     const sym = runtime().sym;
     const self = ptrOf(this);
@@ -544,7 +629,23 @@ export class PyAny {
 
   // --- calls -------------------------------------------------------------------------
 
-  /** `self(*args, **kwargs)`. */
+  /**
+   * `self(*args, **kwargs)`; with an extractor, the result's JS value (a
+   * terminal operation: no object is made for it). Keyword arguments are a
+   * plain object, a `Map` or a Python mapping.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Extract, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const f = py.eval("lambda a, b=0, *, scale=1: (a + b) * scale");
+   *   assert.equal(f.call([1, 2]).toJs(), 3);
+   *   assert.equal(f.call([1], { b: 2, scale: 10 }, Extract.int), 30);
+   * });
+   * ```
+   */
   call(args?: readonly unknown[], kwargs?: Kwargs): PyAny;
   /**
    * `self(*args, **kwargs)` read with an extractor: a terminal operation
@@ -589,12 +690,14 @@ export class PyAny {
    * JS thread".
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Extract, Python } from "@pyembed/pyembed";
+   *
    * const job = Python.withGil((py) =>
-   *   py.eval("lambda n: sum(range(n))").callAsync([10_000_000], undefined, Extract.int)
+   *   py.eval("lambda n: sum(range(n))").callAsync([1_000_000], undefined, Extract.int)
    * );
-   * console.log(await job); // 49999995000000
+   * assert.equal(await job, 499999500000);
    * ```
    */
   callAsync(args?: readonly unknown[], kwargs?: Kwargs): Promise<Py<PyAny>>;
@@ -626,13 +729,15 @@ export class PyAny {
    * Promises".
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Extract, Python } from "@pyembed/pyembed";
+   *
    * const job = Python.withGil((py) => {
    *   py.run("import asyncio\nasync def twice(x):\n    await asyncio.sleep(0.01)\n    return 2 * x");
    *   return py.eval("twice(21)").awaitAsync(Extract.int);
    * });
-   * console.log(await job); // 42
+   * assert.equal(await job, 42);
    * ```
    */
   awaitAsync(extract?: undefined, options?: AwaitOptions): Promise<Py<PyAny>>;
@@ -673,8 +778,15 @@ export class PyAny {
    * `call(args, kwargs)`, the form for keyword arguments.
    *
    * @example
-   * ```ts ignore
-   * py.import("json").getattr("dumps").call1({ a: 1 }).toJs(); // '{"a": 1}'
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const dumps = py.import("json").getattr("dumps");
+   *   assert.equal(dumps.call1({ a: 1 }).toJs(), '{"a": 1}'); // one dict argument
+   *   assert.throws(() => dumps.call1([1], { indent: 2 }), /call\(args, kwargs\)/);
+   * });
    * ```
    */
   call1(...args: unknown[]): PyAny {
@@ -689,7 +801,25 @@ export class PyAny {
     }
   }
 
-  /** `self.name(*args, **kwargs)`. */
+  /**
+   * `self.name(*args, **kwargs)`; with an extractor, the result's JS value
+   * (a terminal operation: no object is made for it).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Extract, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const s = py.eval("'a,b,c'");
+   *   assert.deepEqual(s.callMethod("split", [","]).toJs(), ["a", "b", "c"]);
+   *   assert.equal(s.callMethod("count", [","], undefined, Extract.int), 2);
+   *   const l = py.eval("[]");
+   *   l.callMethod("append", [1], undefined, Extract.ignore); // None released at once
+   *   assert.deepEqual(l.toJs(), [1]);
+   * });
+   * ```
+   */
   callMethod(name: string, args?: readonly unknown[], kwargs?: Kwargs): PyAny;
   /**
    * `self.name(*args, **kwargs)` read with an extractor: a terminal
@@ -750,7 +880,22 @@ export class PyAny {
 
   /**
    * `self[key]` (raises KeyError/IndexError as Python does). On a `PyDict`,
-   * a missing key gives `undefined` instead (PyO3's `Option`).
+   * a missing key gives `undefined` instead (PyO3's `Option`). With an
+   * extractor, the item's JS value (a terminal operation: no object is made
+   * for it).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Extract, PyKeyError, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const m = py.eval("{'a': [1, 2]}");
+   *   assert.deepEqual(m.getItem("a").toJs(), [1, 2]);
+   *   assert.deepEqual(m.getItem("a", Extract.list(Extract.int)), [1, 2]);
+   *   assert.throws(() => m.getItem("zz"), PyKeyError);
+   * });
+   * ```
    */
   getItem(this: PyDict, key: unknown): PyAny | undefined;
   /**
@@ -859,7 +1004,21 @@ export class PyAny {
     return rc === 1;
   }
 
-  /** Is this an instance of the Python type behind a concrete class (`PyDict`, ...)? */
+  /**
+   * Is this an instance of the Python type behind a concrete class (`PyDict`, ...)?
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyDict, PyList, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const o = py.eval("[]");
+   *   assert.equal(o.isInstanceOf(PyList), true);
+   *   assert.equal(o.isInstanceOf(PyDict), false);
+   * });
+   * ```
+   */
   isInstanceOf<T extends PyAny>(cls: PyTypeInfo<T>): boolean {
     return cls.typeCheck(this);
   }
@@ -868,6 +1027,18 @@ export class PyAny {
    * The same object as a concrete class, sharing this reference (no new
    * reference is taken). Throws PyO3's `TypeError: 'int' object cannot be
    * converted to 'PyDict'` when the type does not match.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyDict, PyList, Python, PyTypeError } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const d = py.eval("{'a': 1}").downcast(PyDict); // PyAny -> PyDict
+   *   assert.deepEqual(d.keys().toJs(), ["a"]);
+   *   assert.throws(() => d.downcast(PyList), PyTypeError); // a dict is no list
+   * });
+   * ```
    */
   downcast<T extends PyAny>(cls: PyTypeInfo<T>): T {
     if (!cls.typeCheck(this)) {
@@ -887,7 +1058,21 @@ export class PyAny {
 
   // --- conversions -------------------------------------------------------------------
 
-  /** Convert with a typed extractor (`Extract.int`, `Extract.list(Extract.str)`, ...). */
+  /**
+   * Convert with a typed extractor (`Extract.int`, `Extract.list(Extract.str)`, ...).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Extract, PyTypeError, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   assert.equal(py.eval("2 ** 64").extract(Extract.bigint), 18446744073709551616n);
+   *   assert.deepEqual(py.eval("[1, 2]").extract(Extract.list(Extract.int)), [1, 2]);
+   *   assert.throws(() => py.eval("None").extract(Extract.str), PyTypeError);
+   * });
+   * ```
+   */
   extract<T>(extractor: FromPyObject<T>): T {
     return extractor.extract(this);
   }
@@ -909,11 +1094,23 @@ export class PyAny {
    *   `depth: 0` gives a container back as a new `PyAny`.
    *
    * @example
-   * ```ts ignore
-   * const v = py.eval("{'a': [1, {'b': 2}]}");
-   * v.toJs();                   // Map { "a" => [1, Map { "b" => 2 }] }
-   * v.toJs({ dict: "object" }); // { a: [1, { b: 2 }] }
-   * v.toJs({ depth: 2 });       // Map { "a" => [1, PyAny {'b': 2}] }
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyAny, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const v = py.eval("{'a': [1, {'b': 2}], 'c': (True, b'x', None)}");
+   *   assert.deepEqual(v.toJs(), new Map<string, unknown>([
+   *     ["a", [1, new Map([["b", 2]])]],
+   *     ["c", [true, new Uint8Array([120]), null]],
+   *   ]));
+   *   assert.deepEqual(v.toJs({ dict: "object" }), {
+   *     a: [1, { b: 2 }],
+   *     c: [true, new Uint8Array([120]), null],
+   *   });
+   *   const shallow = v.toJs({ depth: 2 }) as Map<string, unknown[]>;
+   *   assert.ok(shallow.get("a")![1] instanceof PyAny); // {'b': 2} stays Python
+   * });
    * ```
    */
   toJs(options?: ToJsOptions): unknown {
@@ -960,7 +1157,21 @@ export class PyAny {
     };
   }
 
-  /** `repr(self)`. */
+  /**
+   * `repr(self)`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const s = py.eval("'hi'");
+   *   assert.equal(s.repr(), "'hi'");
+   *   assert.equal(s.str(), "hi");
+   * });
+   * ```
+   */
   repr(): string {
     return this.#stringify(runtime().sym.PyObject_Repr(ptrOf(this)));
   }
@@ -1009,9 +1220,14 @@ export class PyAny {
    * does (a JS number would round it).
    *
    * @example
-   * ```ts ignore
-   * Python.withGil((py) => JSON.stringify({ data: py.eval("{'a': (1, 2), 'b': None}") }));
-   * // '{"data":{"a":[1,2],"b":null}}'
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed";
+   *
+   * const json = Python.withGil((py) =>
+   *   JSON.stringify({ data: py.eval("{'a': (1, 2), 'b': None}") })
+   * );
+   * assert.equal(json, '{"data":{"a":[1,2],"b":null}}');
    * ```
    */
   toJSON(): unknown {
@@ -1058,7 +1274,21 @@ export class PyAny {
     return rc === 1;
   }
 
-  /** `self == other`. */
+  /**
+   * `self == other`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   assert.equal(py.eval("1.0").eq(1), true); // Python's ==
+   *   assert.equal(py.eval("[1]").eq([1]), true);
+   *   assert.equal(py.eval("2").lt(3), true);
+   * });
+   * ```
+   */
   eq(other: unknown): boolean {
     return this.#compare(other, Op.Eq);
   }
@@ -1096,8 +1326,14 @@ export class PyAny {
    * `op("+=", x)` and so on.
    *
    * @example
-   * ```ts ignore
-   * py.eval("7").op("//", 2).toJs(); // 3
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   assert.equal(py.eval("7").op("//", 2).toJs(), 3);
+   *   assert.equal(py.eval("[1]").op("*", 3).repr(), "[1, 1, 1]");
+   * });
    * ```
    */
   op(operator: BinaryOperator | `${BinaryOperator}=`, other: unknown): PyAny {
@@ -1214,8 +1450,16 @@ export class PyAny {
    * step)`) is a slice, `null` is `None`.
    *
    * @example
-   * ```ts ignore
-   * a.at(py.slice(1), 0); // a[1:, 0]
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   py.run("class Show:\n    def __getitem__(self, key): return repr(key)");
+   *   const a = py.eval("Show()"); // shows the key it is indexed with
+   *   assert.equal(a.at(py.slice(1), 0).toJs(), "(slice(1, None, None), 0)"); // a[1:, 0]
+   *   assert.equal(a.at(2).toJs(), "2"); // a[2]
+   * });
    * ```
    */
   at(...keys: unknown[]): PyAny {
@@ -1232,7 +1476,24 @@ export class PyAny {
 
   // --- iteration ---------------------------------------------------------------------
 
-  /** `iter(self)` as a `PyIterator`. */
+  /**
+   * `iter(self)` as a `PyIterator`; with an extractor, a JS iterator of the
+   * items' values (no object per item).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Extract, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const r = py.eval("range(4)");
+   *   assert.equal(r.iter().nextItem(Extract.int), 0);
+   *   let sum = 0;
+   *   for (const n of r.iter(Extract.int)) sum += n;
+   *   assert.equal(sum, 6);
+   * });
+   * ```
+   */
   iter(): PyIterator;
   /**
    * `for x in self`, each item read with an extractor: a JS iterator of the
@@ -1345,9 +1606,16 @@ class ValueIterator<T> implements IterableIterator<T> {
  * `next()` for one item at a time.
  *
  * @example
- * ```ts ignore
- * const it = py.eval("iter([1, 2])").downcast(PyIterator);
- * for (const x of it) console.log(x.toJs());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyIterator, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const it = py.eval("iter([1, 2])").downcast(PyIterator);
+ *   const seen: unknown[] = [];
+ *   for (const x of it) seen.push(x.toJs());
+ *   assert.deepEqual(seen, [1, 2]);
+ * });
  * ```
  */
 export class PyIterator extends PyAny {

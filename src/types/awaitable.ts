@@ -187,12 +187,16 @@ function call(f: Ptr, ...args: Ptr[]): Ptr {
  * Options of `PyAny.awaitAsync`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyErr, Python } from "@pyembed/pyembed";
+ *
  * const ac = new AbortController();
  * const job = Python.withGil((py) =>
  *   py.eval("__import__('asyncio').sleep(60)").awaitAsync(undefined, { signal: ac.signal })
  * );
- * ac.abort(); // job rejects with CancelledError
+ * ac.abort();
+ * await assert.rejects(job, (e) => e instanceof PyErr && e.typeName === "CancelledError");
  * ```
  */
 export interface AwaitOptions {

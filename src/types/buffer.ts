@@ -34,8 +34,16 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * A TypedArray a buffer can be viewed or copied as.
  *
  * @example
- * ```ts ignore
- * const v: BufferArray = PyBuffer.get(obj).view();
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type BufferArray, PyBuffer, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   using buf = PyBuffer.get(py.eval("b'abc'"));
+ *   const v: BufferArray = buf.view(); // format "B": a Uint8Array
+ *   assert.ok(v instanceof Uint8Array);
+ *   assert.deepEqual([...v], [97, 98, 99]);
+ * });
  * ```
  */
 export type BufferArray =
@@ -55,8 +63,15 @@ export type BufferArray =
  * The constructor of a {@linkcode BufferArray}: `Float64Array`, `Int32Array`, ...
  *
  * @example
- * ```ts ignore
- * const t: BufferArrayConstructor | null = PyBuffer.get(obj).arrayType;
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type BufferArrayConstructor, PyBuffer, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   using buf = PyBuffer.get(py.eval("__import__('array').array('i', [1, 2])"));
+ *   const t: BufferArrayConstructor | null = buf.arrayType;
+ *   assert.equal(t, Int32Array);
+ * });
  * ```
  */
 export type BufferArrayConstructor =
@@ -97,8 +112,16 @@ export function isBufferArrayConstructor(
  * Options of {@linkcode PyBuffer.get}.
  *
  * @example
- * ```ts ignore
- * using buf = PyBuffer.get(obj, { writable: true });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyBuffer, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   using buf = PyBuffer.get(py.eval("bytearray(b'abc')"), { writable: true });
+ *   assert.equal(buf.readonly, false);
+ *   // bytes are immutable: asking for a writable buffer raises BufferError
+ *   assert.throws(() => PyBuffer.get(py.eval("b'abc'"), { writable: true }), /BufferError|read-?only|not writable/i);
+ * });
  * ```
  */
 export interface PyBufferOptions {
@@ -294,14 +317,18 @@ const keptForever: Uint8Array[] = [];
  * `readonly`, or acquire with `{ writable: true }`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { PyBuffer, Python } from "@pyembed/pyembed";
+ *
  * Python.withGil((py) => {
  *   const a = py.eval("__import__('array').array('d', [1.5, 2.5])");
  *   using buf = PyBuffer.get(a, { writable: true });
  *   const v = buf.view(Float64Array); // same memory as the array.array
  *   v[0] = 10;
- *   console.log(buf.shape, buf.format, a.getItem(0).toJs()); // [2] "d" 10
+ *   assert.deepEqual(buf.shape, [2]);
+ *   assert.equal(buf.format, "d");
+ *   assert.equal(a.getItem(0).toJs(), 10);
  * });
  * ```
  */
@@ -373,9 +400,16 @@ export class PyBuffer {
    * exporter refusing the request, e.g. `{ writable: true }` on `bytes`).
    *
    * @example
-   * ```ts ignore
-   * using buf = PyBuffer.get(py.eval("bytearray(b'abc')"), { writable: true });
-   * buf.view(Uint8Array)[0] = 0x41; // the bytearray is now b'Abc'
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyBuffer, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const b = py.eval("bytearray(b'abc')");
+   *   using buf = PyBuffer.get(b, { writable: true });
+   *   buf.view(Uint8Array)[0] = 0x41;
+   *   assert.equal(b.repr(), "bytearray(b'Abc')");
+   * });
    * ```
    */
   static get(obj: PyAny, options: PyBufferOptions = {}): PyBuffer {
@@ -486,11 +520,17 @@ export class PyBuffer {
    * size (all but the first can be copied with `toTypedArray()`).
    *
    * @example
-   * ```ts ignore
-   * using buf = PyBuffer.get(np.callMethod1("arange", 10.0));
-   * const v = buf.view(Float64Array);
-   * let s = 0;
-   * for (let i = 0; i < v.length; i++) s += v[i];
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyBuffer, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   using buf = PyBuffer.get(py.eval("__import__('array').array('d', range(10))"));
+   *   const v = buf.view(Float64Array); // no copy
+   *   let s = 0;
+   *   for (let i = 0; i < v.length; i++) s += v[i];
+   *   assert.equal(s, 45);
+   * });
    * ```
    */
   view(): BufferArray;
@@ -528,10 +568,17 @@ export class PyBuffer {
    * format's byte order. Works for non-contiguous buffers.
    *
    * @example
-   * ```ts ignore
-   * // a transposed 2x3 float64 array: not contiguous in C order
-   * using buf = PyBuffer.get(py.eval("__import__('numpy').arange(6.0).reshape(2, 3).T"));
-   * console.log(buf.toTypedArray()); // Float64Array [0, 3, 1, 4, 2, 5]
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyBuffer, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   // every other item of a float64 array: a strided, non-contiguous buffer
+   *   const a = py.eval("memoryview(__import__('array').array('d', range(6)))[::2]");
+   *   using buf = PyBuffer.get(a);
+   *   assert.throws(() => buf.view(), /contiguous/);
+   *   assert.deepEqual(buf.toTypedArray(), new Float64Array([0, 2, 4]));
+   * });
    * ```
    */
   toTypedArray(order?: "C" | "F"): BufferArray;
@@ -608,11 +655,17 @@ export class PyBuffer {
    * `Python.withGil`, not inside `py.allowThreads`).
    *
    * @example
-   * ```ts ignore
-   * const buf = PyBuffer.get(obj);
-   * const v = buf.view();
-   * buf.release();
-   * console.log(v.length); // 0
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyBuffer, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const buf = PyBuffer.get(py.eval("b'abc'"));
+   *   const v = buf.view();
+   *   assert.equal(v.length, 3);
+   *   buf.release();
+   *   assert.equal(v.length, 0); // detached: it no longer reaches Python's memory
+   * });
    * ```
    */
   release(): void {

@@ -14,9 +14,14 @@ import { attrString, ptrOf, PyAny } from "./any.ts";
  * or a TypeScript function made by `pyfunction`.
  *
  * @example
- * ```ts ignore
- * const len = py.builtins().getattr("len").downcast(PyCFunction);
- * console.log(len.call1([1, 2, 3]).toJs()); // 3
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyCFunction, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const len = py.builtins().getattr("len").downcast(PyCFunction);
+ *   assert.equal(len.call1([1, 2, 3]).toJs(), 3);
+ * });
  * ```
  */
 export class PyCFunction extends PyAny {

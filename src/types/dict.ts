@@ -53,10 +53,18 @@ function checkedSelf(o: unknown, method: string): Ptr {
  * `PyDict.getItem` returns `undefined` for a missing key (PyO3's `Option`).
  *
  * @example
- * ```ts ignore
- * const d = PyDict.fromEntries(py, { a: 1, b: [2, 3] });
- * d.setItem("c", "x");
- * console.log(d.getItem("a")?.extract(Extract.int), d.len(), d.toJs());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Extract, PyDict, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const d = PyDict.fromEntries(py, { a: 1, b: [2, 3] });
+ *   d.setItem("c", "x");
+ *   assert.equal(d.getItem("a")?.extract(Extract.int), 1);
+ *   assert.equal(d.getItem("missing"), undefined); // PyAny.getItem would raise KeyError
+ *   assert.equal(d.len(), 3);
+ *   assert.deepEqual(d.toJs(), new Map<string, unknown>([["a", 1], ["b", [2, 3]], ["c", "x"]]));
+ * });
  * ```
  */
 export class PyDict extends PyAny {
@@ -73,7 +81,21 @@ export class PyDict extends PyAny {
     return (typeFlags(runtime().sym, ptrOf(obj)) & TpFlags.Dict) !== 0;
   }
 
-  /** A new empty dict. */
+  /**
+   * A new empty dict.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyDict, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const d = PyDict.new(py);
+   *   d.setItem("k", [1, 2]);
+   *   assert.equal(d.repr(), "{'k': [1, 2]}");
+   * });
+   * ```
+   */
   static new(py: PythonBase): PyDict {
     tokenState(py);
     return wrap(py, runtime().sym.PyDict_New(), PyDict);
@@ -82,6 +104,19 @@ export class PyDict extends PyAny {
   /**
    * A dict from a `Map`, a plain object, or `[key, value]` pairs. A value
    * whose `[toPyObject]` gives something other than a dict is a TypeError.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyDict, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const a = PyDict.fromEntries(py, { x: 1 });
+   *   const b = PyDict.fromEntries(py, new Map([[1, "one"]]));
+   *   const c = PyDict.fromEntries(py, [["y", null]]);
+   *   assert.deepEqual([a.repr(), b.repr(), c.repr()], ["{'x': 1}", "{1: 'one'}", "{'y': None}"]);
+   * });
+   * ```
    */
   static fromEntries(
     py: PythonBase,
@@ -106,7 +141,21 @@ export class PyDict extends PyAny {
     return wrap(py, p, PyDict);
   }
 
-  /** `self[key]`, or `undefined` when the key is missing. */
+  /**
+   * `self[key]`, or `undefined` when the key is missing.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyDict, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const d = PyDict.fromEntries(py, { a: 1 });
+   *   assert.equal(d.getItem("a")?.toJs(), 1);
+   *   assert.equal(d.getItem("b"), undefined);
+   * });
+   * ```
+   */
   override getItem(this: PyDict, key: unknown): PyAny | undefined;
   /**
    * `self[key]` read with an extractor (terminal: no object for the value),
@@ -201,7 +250,21 @@ export class PyDict extends PyAny {
     return wrap(this.py(), runtime().sym.PyDict_Values(p), PyList);
   }
 
-  /** `list(self.items())`: a list of `(key, value)` tuples. */
+  /**
+   * `list(self.items())`: a list of `(key, value)` tuples.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyDict, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const d = PyDict.fromEntries(py, { a: 1 });
+   *   assert.deepEqual(d.items().toJs(), [["a", 1]]); // tuples become arrays
+   *   assert.deepEqual(d.keys().toJs(), ["a"]);
+   * });
+   * ```
+   */
   items(): PyList {
     const p = self(this, "items");
     return wrap(this.py(), runtime().sym.PyDict_Items(p), PyList);
@@ -212,6 +275,19 @@ export class PyDict extends PyAny {
    * pairs are those of a snapshot taken at the first `next()`, so changing
    * the dict while iterating is safe (and not seen). Each step needs the
    * GIL, like any other call.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyDict, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const d = PyDict.fromEntries(py, { a: 1, b: 2 });
+   *   const seen: [unknown, unknown][] = [];
+   *   for (const [k, v] of d.entries()) seen.push([k.toJs(), v.toJs()]);
+   *   assert.deepEqual(seen, [["a", 1], ["b", 2]]);
+   * });
+   * ```
    */
   *entries(): Generator<[PyAny, PyAny]> {
     const py = this.py();

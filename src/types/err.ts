@@ -55,13 +55,20 @@ export function setPyFactory(f: (p: Ptr) => Py<PyAny>): void {
  * `err.stack` is that traceback followed by the JS stack.
  *
  * @example
- * ```ts ignore
- * import { Python, PyErr, PyZeroDivisionError } from "@pyembed/pyembed";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyArithmeticError, PyErr, Python, PyZeroDivisionError } from "@pyembed/pyembed";
+ *
  * Python.withGil((py) => {
  *   try {
  *     py.eval("1/0");
+ *     assert.fail("1/0 did not raise");
  *   } catch (e) {
- *     if (e instanceof PyZeroDivisionError) console.log(e.typeName, e.message, e.traceback);
+ *     assert.ok(e instanceof PyZeroDivisionError && e instanceof PyArithmeticError);
+ *     assert.ok(e instanceof PyErr && e instanceof Error);
+ *     assert.equal(e.typeName, "ZeroDivisionError");
+ *     assert.equal(e.message, "division by zero");
+ *     assert.match(e.traceback, /ZeroDivisionError: division by zero/);
  *   }
  * });
  * ```
@@ -85,8 +92,20 @@ export class PyErr extends Error {
    * exception of this type with `message`.
    *
    * @example
-   * ```ts ignore
-   * throw PyValueError.newErr("x must be positive");
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyDict, Python, PyValueError } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const g = PyDict.fromEntries(py, {
+   *     check: (x: number) => {
+   *       if (x <= 0) throw PyValueError.newErr("x must be positive");
+   *       return x;
+   *     },
+   *   });
+   *   py.run("try:\n    check(-1)\nexcept ValueError as e:\n    msg = str(e)", g);
+   *   assert.equal(g.getItem("msg")?.toJs(), "x must be positive");
+   * });
    * ```
    */
   static newErr<T extends PyErr>(
@@ -103,9 +122,26 @@ export class PyErr extends Error {
    * is the one of its nearest builtin ancestor; `typeName` is its own.
    *
    * @example
-   * ```ts ignore
-   * const MyError = py.eval("type('MyError', (ValueError,), {})");
-   * throw PyErr.from(MyError.call1("boom")); // Python: except MyError
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyDict, PyErr, Python, PyValueError } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   py.run("class MyError(ValueError): pass");
+   *   const MyError = py.eval("MyError");
+   *   const g = PyDict.fromEntries(py, {
+   *     MyError,
+   *     fail: () => {
+   *       throw PyErr.from(MyError.call1("boom")); // Python sees this MyError raised
+   *     },
+   *   });
+   *   py.run("try:\n    fail()\nexcept MyError as e:\n    caught = repr(e)", g);
+   *   assert.equal(g.getItem("caught")?.toJs(), "MyError('boom')");
+   *   // the JS class is that of the nearest builtin ancestor; typeName is its own
+   *   const e = PyErr.from(MyError.call1("x"));
+   *   assert.ok(e instanceof PyValueError);
+   *   assert.equal(e.typeName, "MyError");
+   * });
    * ```
    */
   static from(exc: PyAny | Py<PyAny>): PyErr {
@@ -199,7 +235,20 @@ export class PyErr extends Error {
     return this.#strong?.ptr ?? this.#ref?.ptr ?? null;
   }
 
-  /** The Python exception type's name (`KeyError`, or a user class's own name). */
+  /**
+   * The Python exception type's name (`KeyError`, or a user class's own name).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyErr, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   py.run("class Oops(LookupError): pass");
+   *   assert.throws(() => py.run("raise Oops('x')"), (e) => e instanceof PyErr && e.typeName === "Oops");
+   * });
+   * ```
+   */
   get typeName(): string {
     return this.#typeName;
   }
@@ -208,6 +257,22 @@ export class PyErr extends Error {
    * The formatted Python traceback (`traceback.format_exception`), or `""` for
    * an error made in JS that never reached Python, or one whose exception
    * object was released before the traceback was first read.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyErr, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   py.run("def inner():\n    raise ValueError('deep')");
+   *   try {
+   *     py.eval("inner()");
+   *   } catch (e) {
+   *     assert.ok(e instanceof PyErr);
+   *     assert.match(e.traceback, /in inner\n[\s\S]*ValueError: deep/);
+   *   }
+   * });
+   * ```
    */
   get traceback(): string {
     if (this.#traceback !== undefined) return this.#traceback;
@@ -221,6 +286,22 @@ export class PyErr extends Error {
    * The exception object as a GIL-independent `Py` (a new strong reference:
    * dispose it when done). Bind it in a scope to read `args` or attributes:
    * `err.value.bind(py).getattr("args")`. Needs the GIL for a lazy error.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyErr, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   try {
+   *     py.run("raise KeyError('k', 2)");
+   *   } catch (e) {
+   *     assert.ok(e instanceof PyErr);
+   *     using v = e.value;
+   *     assert.deepEqual(v.bind(py).getattr("args").toJs(), ["k", 2]);
+   *   }
+   * });
+   * ```
    */
   get value(): Py<PyAny> {
     return errGil(() => {
@@ -262,6 +343,23 @@ export class PyErr extends Error {
   /**
    * Is the exception an instance of `type`: a Python type object (any object
    * with `unsafePtr`), or one of the JS exception classes?
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyErr, PyLookupError, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   try {
+   *     py.eval("{}['missing']");
+   *   } catch (e) {
+   *     assert.ok(e instanceof PyErr);
+   *     assert.equal(e.isInstanceOf(PyLookupError), true); // a JS class
+   *     assert.equal(e.isInstanceOf(py.eval("LookupError")), true); // a Python type
+   *     assert.equal(e.isInstanceOf(py.eval("ValueError")), false);
+   *   }
+   * });
+   * ```
    */
   isInstanceOf(
     type:
@@ -288,6 +386,23 @@ export class PyErr extends Error {
    * Release the exception object now (idempotent). Afterwards `value`,
    * `isInstanceOf(pythonType)` and an unread `traceback` are gone; the JS
    * class, `typeName` and `message` stay.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyErr, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   try {
+   *     py.eval("1/0");
+   *   } catch (e) {
+   *     assert.ok(e instanceof PyErr);
+   *     e.releaseValue(); // the exception object (and its frames) freed now
+   *     assert.equal(e.typeName, "ZeroDivisionError"); // kept
+   *     assert.throws(() => e.value, /released/);
+   *   }
+   * });
+   * ```
    */
   releaseValue(): void {
     this.#lazy = null;

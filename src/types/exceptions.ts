@@ -14,9 +14,22 @@ import { PyErr } from "./err.ts";
  * Python's `BaseException`.
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyBaseException) console.log(e.message); }
- * const err = PyBaseException.newErr("what went wrong"); // thrown from a pyfunction, Python sees BaseException
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyBaseException, PyDict, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises BaseException: JS catches a PyBaseException
+ *   assert.throws(() => py.run("raise BaseException('stop')"), PyBaseException);
+ *   // a TypeScript callback throws one: Python catches BaseException
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyBaseException.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept BaseException as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyBaseException extends PyErr {
@@ -28,9 +41,22 @@ export class PyBaseException extends PyErr {
  * Python's `Exception` (a `BaseException`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyException) console.log(e.message); }
- * const err = PyException.newErr("what went wrong"); // thrown from a pyfunction, Python sees Exception
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyException, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises Exception: JS catches a PyException
+ *   assert.throws(() => py.run("raise Exception('boom')"), PyException);
+ *   // a TypeScript callback throws one: Python catches Exception
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyException.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept Exception as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyException extends PyBaseException {
@@ -42,9 +68,22 @@ export class PyException extends PyBaseException {
  * Python's `GeneratorExit` (a `BaseException`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyGeneratorExit) console.log(e.message); }
- * const err = PyGeneratorExit.newErr("what went wrong"); // thrown from a pyfunction, Python sees GeneratorExit
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyGeneratorExit, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises GeneratorExit: JS catches a PyGeneratorExit
+ *   assert.throws(() => py.run("raise GeneratorExit"), PyGeneratorExit);
+ *   // a TypeScript callback throws one: Python catches GeneratorExit
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyGeneratorExit.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept GeneratorExit as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyGeneratorExit extends PyBaseException {
@@ -56,9 +95,22 @@ export class PyGeneratorExit extends PyBaseException {
  * Python's `KeyboardInterrupt` (a `BaseException`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyKeyboardInterrupt) console.log(e.message); }
- * const err = PyKeyboardInterrupt.newErr("what went wrong"); // thrown from a pyfunction, Python sees KeyboardInterrupt
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyKeyboardInterrupt, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises KeyboardInterrupt: JS catches a PyKeyboardInterrupt
+ *   assert.throws(() => py.run("raise KeyboardInterrupt"), PyKeyboardInterrupt);
+ *   // a TypeScript callback throws one: Python catches KeyboardInterrupt
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyKeyboardInterrupt.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept KeyboardInterrupt as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyKeyboardInterrupt extends PyBaseException {
@@ -70,9 +122,22 @@ export class PyKeyboardInterrupt extends PyBaseException {
  * Python's `SystemExit` (a `BaseException`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PySystemExit) console.log(e.message); }
- * const err = PySystemExit.newErr("what went wrong"); // thrown from a pyfunction, Python sees SystemExit
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PySystemExit, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises SystemExit: JS catches a PySystemExit
+ *   assert.throws(() => py.run("import sys; sys.exit(3)"), PySystemExit);
+ *   // a TypeScript callback throws one: Python catches SystemExit
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PySystemExit.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept SystemExit as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PySystemExit extends PyBaseException {
@@ -84,9 +149,22 @@ export class PySystemExit extends PyBaseException {
  * Python's `ArithmeticError` (a `Exception`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyArithmeticError) console.log(e.message); }
- * const err = PyArithmeticError.newErr("what went wrong"); // thrown from a pyfunction, Python sees ArithmeticError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyArithmeticError, PyDict, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises ArithmeticError: JS catches a PyArithmeticError
+ *   assert.throws(() => py.run("raise ArithmeticError('bad arithmetic')"), PyArithmeticError);
+ *   // a TypeScript callback throws one: Python catches ArithmeticError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyArithmeticError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept ArithmeticError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyArithmeticError extends PyException {
@@ -98,9 +176,22 @@ export class PyArithmeticError extends PyException {
  * Python's `FloatingPointError` (a `ArithmeticError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyFloatingPointError) console.log(e.message); }
- * const err = PyFloatingPointError.newErr("what went wrong"); // thrown from a pyfunction, Python sees FloatingPointError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyFloatingPointError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises FloatingPointError: JS catches a PyFloatingPointError
+ *   assert.throws(() => py.run("raise FloatingPointError('bad float')"), PyFloatingPointError);
+ *   // a TypeScript callback throws one: Python catches FloatingPointError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyFloatingPointError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept FloatingPointError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyFloatingPointError extends PyArithmeticError {
@@ -112,9 +203,22 @@ export class PyFloatingPointError extends PyArithmeticError {
  * Python's `OverflowError` (a `ArithmeticError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyOverflowError) console.log(e.message); }
- * const err = PyOverflowError.newErr("what went wrong"); // thrown from a pyfunction, Python sees OverflowError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyOverflowError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises OverflowError: JS catches a PyOverflowError
+ *   assert.throws(() => py.run("2.0 ** 10000"), PyOverflowError);
+ *   // a TypeScript callback throws one: Python catches OverflowError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyOverflowError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept OverflowError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyOverflowError extends PyArithmeticError {
@@ -126,9 +230,22 @@ export class PyOverflowError extends PyArithmeticError {
  * Python's `ZeroDivisionError` (a `ArithmeticError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyZeroDivisionError) console.log(e.message); }
- * const err = PyZeroDivisionError.newErr("what went wrong"); // thrown from a pyfunction, Python sees ZeroDivisionError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyZeroDivisionError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises ZeroDivisionError: JS catches a PyZeroDivisionError
+ *   assert.throws(() => py.run("1 / 0"), PyZeroDivisionError);
+ *   // a TypeScript callback throws one: Python catches ZeroDivisionError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyZeroDivisionError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept ZeroDivisionError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyZeroDivisionError extends PyArithmeticError {
@@ -140,9 +257,22 @@ export class PyZeroDivisionError extends PyArithmeticError {
  * Python's `AssertionError` (a `Exception`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyAssertionError) console.log(e.message); }
- * const err = PyAssertionError.newErr("what went wrong"); // thrown from a pyfunction, Python sees AssertionError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyAssertionError, PyDict, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises AssertionError: JS catches a PyAssertionError
+ *   assert.throws(() => py.run("assert 1 == 2, 'one is not two'"), PyAssertionError);
+ *   // a TypeScript callback throws one: Python catches AssertionError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyAssertionError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept AssertionError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyAssertionError extends PyException {
@@ -154,9 +284,22 @@ export class PyAssertionError extends PyException {
  * Python's `AttributeError` (a `Exception`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyAttributeError) console.log(e.message); }
- * const err = PyAttributeError.newErr("what went wrong"); // thrown from a pyfunction, Python sees AttributeError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyAttributeError, PyDict, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises AttributeError: JS catches a PyAttributeError
+ *   assert.throws(() => py.run("(1).nope"), PyAttributeError);
+ *   // a TypeScript callback throws one: Python catches AttributeError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyAttributeError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept AttributeError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyAttributeError extends PyException {
@@ -168,9 +311,22 @@ export class PyAttributeError extends PyException {
  * Python's `BufferError` (a `Exception`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyBufferError) console.log(e.message); }
- * const err = PyBufferError.newErr("what went wrong"); // thrown from a pyfunction, Python sees BufferError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyBufferError, PyDict, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises BufferError: JS catches a PyBufferError
+ *   assert.throws(() => py.run("b = bytearray(b'x'); m = memoryview(b); b.append(1)"), PyBufferError);
+ *   // a TypeScript callback throws one: Python catches BufferError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyBufferError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept BufferError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyBufferError extends PyException {
@@ -182,9 +338,22 @@ export class PyBufferError extends PyException {
  * Python's `EOFError` (a `Exception`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyEOFError) console.log(e.message); }
- * const err = PyEOFError.newErr("what went wrong"); // thrown from a pyfunction, Python sees EOFError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyEOFError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises EOFError: JS catches a PyEOFError
+ *   assert.throws(() => py.run("import pickle; pickle.loads(b'')"), PyEOFError);
+ *   // a TypeScript callback throws one: Python catches EOFError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyEOFError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept EOFError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyEOFError extends PyException {
@@ -196,9 +365,22 @@ export class PyEOFError extends PyException {
  * Python's `ImportError` (a `Exception`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyImportError) console.log(e.message); }
- * const err = PyImportError.newErr("what went wrong"); // thrown from a pyfunction, Python sees ImportError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyImportError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises ImportError: JS catches a PyImportError
+ *   assert.throws(() => py.run("from os import nope"), PyImportError);
+ *   // a TypeScript callback throws one: Python catches ImportError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyImportError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept ImportError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyImportError extends PyException {
@@ -210,9 +392,22 @@ export class PyImportError extends PyException {
  * Python's `ModuleNotFoundError` (a `ImportError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyModuleNotFoundError) console.log(e.message); }
- * const err = PyModuleNotFoundError.newErr("what went wrong"); // thrown from a pyfunction, Python sees ModuleNotFoundError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyModuleNotFoundError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises ModuleNotFoundError: JS catches a PyModuleNotFoundError
+ *   assert.throws(() => py.run("import no_such_module"), PyModuleNotFoundError);
+ *   // a TypeScript callback throws one: Python catches ModuleNotFoundError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyModuleNotFoundError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept ModuleNotFoundError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyModuleNotFoundError extends PyImportError {
@@ -224,9 +419,22 @@ export class PyModuleNotFoundError extends PyImportError {
  * Python's `LookupError` (a `Exception`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyLookupError) console.log(e.message); }
- * const err = PyLookupError.newErr("what went wrong"); // thrown from a pyfunction, Python sees LookupError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyLookupError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises LookupError: JS catches a PyLookupError
+ *   assert.throws(() => py.run("b'x'.decode('no-such-codec')"), PyLookupError);
+ *   // a TypeScript callback throws one: Python catches LookupError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyLookupError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept LookupError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyLookupError extends PyException {
@@ -238,9 +446,22 @@ export class PyLookupError extends PyException {
  * Python's `IndexError` (a `LookupError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyIndexError) console.log(e.message); }
- * const err = PyIndexError.newErr("what went wrong"); // thrown from a pyfunction, Python sees IndexError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyIndexError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises IndexError: JS catches a PyIndexError
+ *   assert.throws(() => py.run("[][0]"), PyIndexError);
+ *   // a TypeScript callback throws one: Python catches IndexError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyIndexError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept IndexError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyIndexError extends PyLookupError {
@@ -252,9 +473,22 @@ export class PyIndexError extends PyLookupError {
  * Python's `KeyError` (a `LookupError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyKeyError) console.log(e.message); }
- * const err = PyKeyError.newErr("what went wrong"); // thrown from a pyfunction, Python sees KeyError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyKeyError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises KeyError: JS catches a PyKeyError
+ *   assert.throws(() => py.run("{}['k']"), PyKeyError);
+ *   // a TypeScript callback throws one: Python catches KeyError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyKeyError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept KeyError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyKeyError extends PyLookupError {
@@ -266,9 +500,22 @@ export class PyKeyError extends PyLookupError {
  * Python's `MemoryError` (a `Exception`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyMemoryError) console.log(e.message); }
- * const err = PyMemoryError.newErr("what went wrong"); // thrown from a pyfunction, Python sees MemoryError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyMemoryError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises MemoryError: JS catches a PyMemoryError
+ *   assert.throws(() => py.run("raise MemoryError"), PyMemoryError);
+ *   // a TypeScript callback throws one: Python catches MemoryError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyMemoryError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept MemoryError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyMemoryError extends PyException {
@@ -280,9 +527,22 @@ export class PyMemoryError extends PyException {
  * Python's `NameError` (a `Exception`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyNameError) console.log(e.message); }
- * const err = PyNameError.newErr("what went wrong"); // thrown from a pyfunction, Python sees NameError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyNameError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises NameError: JS catches a PyNameError
+ *   assert.throws(() => py.run("undefined_name"), PyNameError);
+ *   // a TypeScript callback throws one: Python catches NameError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyNameError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept NameError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyNameError extends PyException {
@@ -294,9 +554,22 @@ export class PyNameError extends PyException {
  * Python's `UnboundLocalError` (a `NameError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyUnboundLocalError) console.log(e.message); }
- * const err = PyUnboundLocalError.newErr("what went wrong"); // thrown from a pyfunction, Python sees UnboundLocalError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyUnboundLocalError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises UnboundLocalError: JS catches a PyUnboundLocalError
+ *   assert.throws(() => py.run("def f():\n    x += 1\nf()"), PyUnboundLocalError);
+ *   // a TypeScript callback throws one: Python catches UnboundLocalError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyUnboundLocalError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept UnboundLocalError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyUnboundLocalError extends PyNameError {
@@ -308,9 +581,22 @@ export class PyUnboundLocalError extends PyNameError {
  * Python's `OSError` (a `Exception`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyOSError) console.log(e.message); }
- * const err = PyOSError.newErr("what went wrong"); // thrown from a pyfunction, Python sees OSError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyOSError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises OSError: JS catches a PyOSError
+ *   assert.throws(() => py.run("raise OSError('boom')"), PyOSError);
+ *   // a TypeScript callback throws one: Python catches OSError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyOSError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept OSError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyOSError extends PyException {
@@ -322,9 +608,22 @@ export class PyOSError extends PyException {
  * Python's `BlockingIOError` (a `OSError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyBlockingIOError) console.log(e.message); }
- * const err = PyBlockingIOError.newErr("what went wrong"); // thrown from a pyfunction, Python sees BlockingIOError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyBlockingIOError, PyDict, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises BlockingIOError: JS catches a PyBlockingIOError
+ *   assert.throws(() => py.run("raise BlockingIOError('would block')"), PyBlockingIOError);
+ *   // a TypeScript callback throws one: Python catches BlockingIOError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyBlockingIOError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept BlockingIOError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyBlockingIOError extends PyOSError {
@@ -336,9 +635,22 @@ export class PyBlockingIOError extends PyOSError {
  * Python's `ChildProcessError` (a `OSError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyChildProcessError) console.log(e.message); }
- * const err = PyChildProcessError.newErr("what went wrong"); // thrown from a pyfunction, Python sees ChildProcessError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyChildProcessError, PyDict, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises ChildProcessError: JS catches a PyChildProcessError
+ *   assert.throws(() => py.run("raise ChildProcessError('no child')"), PyChildProcessError);
+ *   // a TypeScript callback throws one: Python catches ChildProcessError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyChildProcessError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept ChildProcessError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyChildProcessError extends PyOSError {
@@ -350,9 +662,22 @@ export class PyChildProcessError extends PyOSError {
  * Python's `ConnectionError` (a `OSError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyConnectionError) console.log(e.message); }
- * const err = PyConnectionError.newErr("what went wrong"); // thrown from a pyfunction, Python sees ConnectionError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyConnectionError, PyDict, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises ConnectionError: JS catches a PyConnectionError
+ *   assert.throws(() => py.run("raise ConnectionError('lost')"), PyConnectionError);
+ *   // a TypeScript callback throws one: Python catches ConnectionError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyConnectionError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept ConnectionError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyConnectionError extends PyOSError {
@@ -364,9 +689,22 @@ export class PyConnectionError extends PyOSError {
  * Python's `BrokenPipeError` (a `ConnectionError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyBrokenPipeError) console.log(e.message); }
- * const err = PyBrokenPipeError.newErr("what went wrong"); // thrown from a pyfunction, Python sees BrokenPipeError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyBrokenPipeError, PyDict, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises BrokenPipeError: JS catches a PyBrokenPipeError
+ *   assert.throws(() => py.run("raise BrokenPipeError('pipe')"), PyBrokenPipeError);
+ *   // a TypeScript callback throws one: Python catches BrokenPipeError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyBrokenPipeError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept BrokenPipeError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyBrokenPipeError extends PyConnectionError {
@@ -378,9 +716,22 @@ export class PyBrokenPipeError extends PyConnectionError {
  * Python's `ConnectionAbortedError` (a `ConnectionError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyConnectionAbortedError) console.log(e.message); }
- * const err = PyConnectionAbortedError.newErr("what went wrong"); // thrown from a pyfunction, Python sees ConnectionAbortedError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyConnectionAbortedError, PyDict, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises ConnectionAbortedError: JS catches a PyConnectionAbortedError
+ *   assert.throws(() => py.run("raise ConnectionAbortedError('aborted')"), PyConnectionAbortedError);
+ *   // a TypeScript callback throws one: Python catches ConnectionAbortedError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyConnectionAbortedError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept ConnectionAbortedError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyConnectionAbortedError extends PyConnectionError {
@@ -392,9 +743,22 @@ export class PyConnectionAbortedError extends PyConnectionError {
  * Python's `ConnectionRefusedError` (a `ConnectionError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyConnectionRefusedError) console.log(e.message); }
- * const err = PyConnectionRefusedError.newErr("what went wrong"); // thrown from a pyfunction, Python sees ConnectionRefusedError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyConnectionRefusedError, PyDict, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises ConnectionRefusedError: JS catches a PyConnectionRefusedError
+ *   assert.throws(() => py.run("raise ConnectionRefusedError('refused')"), PyConnectionRefusedError);
+ *   // a TypeScript callback throws one: Python catches ConnectionRefusedError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyConnectionRefusedError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept ConnectionRefusedError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyConnectionRefusedError extends PyConnectionError {
@@ -406,9 +770,22 @@ export class PyConnectionRefusedError extends PyConnectionError {
  * Python's `ConnectionResetError` (a `ConnectionError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyConnectionResetError) console.log(e.message); }
- * const err = PyConnectionResetError.newErr("what went wrong"); // thrown from a pyfunction, Python sees ConnectionResetError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyConnectionResetError, PyDict, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises ConnectionResetError: JS catches a PyConnectionResetError
+ *   assert.throws(() => py.run("raise ConnectionResetError('reset')"), PyConnectionResetError);
+ *   // a TypeScript callback throws one: Python catches ConnectionResetError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyConnectionResetError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept ConnectionResetError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyConnectionResetError extends PyConnectionError {
@@ -420,9 +797,22 @@ export class PyConnectionResetError extends PyConnectionError {
  * Python's `FileExistsError` (a `OSError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyFileExistsError) console.log(e.message); }
- * const err = PyFileExistsError.newErr("what went wrong"); // thrown from a pyfunction, Python sees FileExistsError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyFileExistsError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises FileExistsError: JS catches a PyFileExistsError
+ *   assert.throws(() => py.run("raise FileExistsError('exists')"), PyFileExistsError);
+ *   // a TypeScript callback throws one: Python catches FileExistsError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyFileExistsError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept FileExistsError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyFileExistsError extends PyOSError {
@@ -434,9 +824,22 @@ export class PyFileExistsError extends PyOSError {
  * Python's `FileNotFoundError` (a `OSError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyFileNotFoundError) console.log(e.message); }
- * const err = PyFileNotFoundError.newErr("what went wrong"); // thrown from a pyfunction, Python sees FileNotFoundError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyFileNotFoundError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises FileNotFoundError: JS catches a PyFileNotFoundError
+ *   assert.throws(() => py.run("open('/no/such/file')"), PyFileNotFoundError);
+ *   // a TypeScript callback throws one: Python catches FileNotFoundError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyFileNotFoundError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept FileNotFoundError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyFileNotFoundError extends PyOSError {
@@ -448,9 +851,22 @@ export class PyFileNotFoundError extends PyOSError {
  * Python's `InterruptedError` (a `OSError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyInterruptedError) console.log(e.message); }
- * const err = PyInterruptedError.newErr("what went wrong"); // thrown from a pyfunction, Python sees InterruptedError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyInterruptedError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises InterruptedError: JS catches a PyInterruptedError
+ *   assert.throws(() => py.run("raise InterruptedError('interrupted')"), PyInterruptedError);
+ *   // a TypeScript callback throws one: Python catches InterruptedError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyInterruptedError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept InterruptedError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyInterruptedError extends PyOSError {
@@ -462,9 +878,22 @@ export class PyInterruptedError extends PyOSError {
  * Python's `IsADirectoryError` (a `OSError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyIsADirectoryError) console.log(e.message); }
- * const err = PyIsADirectoryError.newErr("what went wrong"); // thrown from a pyfunction, Python sees IsADirectoryError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyIsADirectoryError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises IsADirectoryError: JS catches a PyIsADirectoryError
+ *   assert.throws(() => py.run("open('/')"), PyIsADirectoryError);
+ *   // a TypeScript callback throws one: Python catches IsADirectoryError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyIsADirectoryError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept IsADirectoryError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyIsADirectoryError extends PyOSError {
@@ -476,9 +905,22 @@ export class PyIsADirectoryError extends PyOSError {
  * Python's `NotADirectoryError` (a `OSError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyNotADirectoryError) console.log(e.message); }
- * const err = PyNotADirectoryError.newErr("what went wrong"); // thrown from a pyfunction, Python sees NotADirectoryError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyNotADirectoryError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises NotADirectoryError: JS catches a PyNotADirectoryError
+ *   assert.throws(() => py.run("import os; os.listdir('/dev/null')"), PyNotADirectoryError);
+ *   // a TypeScript callback throws one: Python catches NotADirectoryError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyNotADirectoryError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept NotADirectoryError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyNotADirectoryError extends PyOSError {
@@ -490,9 +932,22 @@ export class PyNotADirectoryError extends PyOSError {
  * Python's `PermissionError` (a `OSError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyPermissionError) console.log(e.message); }
- * const err = PyPermissionError.newErr("what went wrong"); // thrown from a pyfunction, Python sees PermissionError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyPermissionError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises PermissionError: JS catches a PyPermissionError
+ *   assert.throws(() => py.run("raise PermissionError('denied')"), PyPermissionError);
+ *   // a TypeScript callback throws one: Python catches PermissionError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyPermissionError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept PermissionError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyPermissionError extends PyOSError {
@@ -504,9 +959,22 @@ export class PyPermissionError extends PyOSError {
  * Python's `ProcessLookupError` (a `OSError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyProcessLookupError) console.log(e.message); }
- * const err = PyProcessLookupError.newErr("what went wrong"); // thrown from a pyfunction, Python sees ProcessLookupError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyProcessLookupError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises ProcessLookupError: JS catches a PyProcessLookupError
+ *   assert.throws(() => py.run("raise ProcessLookupError('no process')"), PyProcessLookupError);
+ *   // a TypeScript callback throws one: Python catches ProcessLookupError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyProcessLookupError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept ProcessLookupError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyProcessLookupError extends PyOSError {
@@ -518,9 +986,22 @@ export class PyProcessLookupError extends PyOSError {
  * Python's `TimeoutError` (a `OSError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyTimeoutError) console.log(e.message); }
- * const err = PyTimeoutError.newErr("what went wrong"); // thrown from a pyfunction, Python sees TimeoutError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyTimeoutError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises TimeoutError: JS catches a PyTimeoutError
+ *   assert.throws(() => py.run("raise TimeoutError('too slow')"), PyTimeoutError);
+ *   // a TypeScript callback throws one: Python catches TimeoutError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyTimeoutError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept TimeoutError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyTimeoutError extends PyOSError {
@@ -532,9 +1013,22 @@ export class PyTimeoutError extends PyOSError {
  * Python's `ReferenceError` (a `Exception`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyReferenceError) console.log(e.message); }
- * const err = PyReferenceError.newErr("what went wrong"); // thrown from a pyfunction, Python sees ReferenceError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyReferenceError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises ReferenceError: JS catches a PyReferenceError
+ *   assert.throws(() => py.run("import weakref\nclass C: pass\np = weakref.proxy(C())\np.x"), PyReferenceError);
+ *   // a TypeScript callback throws one: Python catches ReferenceError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyReferenceError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept ReferenceError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyReferenceError extends PyException {
@@ -546,9 +1040,22 @@ export class PyReferenceError extends PyException {
  * Python's `RuntimeError` (a `Exception`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyRuntimeError) console.log(e.message); }
- * const err = PyRuntimeError.newErr("what went wrong"); // thrown from a pyfunction, Python sees RuntimeError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyRuntimeError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises RuntimeError: JS catches a PyRuntimeError
+ *   assert.throws(() => py.run("d = {1: 1}\nfor k in d: d[2] = 2"), PyRuntimeError);
+ *   // a TypeScript callback throws one: Python catches RuntimeError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyRuntimeError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept RuntimeError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyRuntimeError extends PyException {
@@ -560,9 +1067,22 @@ export class PyRuntimeError extends PyException {
  * Python's `NotImplementedError` (a `RuntimeError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyNotImplementedError) console.log(e.message); }
- * const err = PyNotImplementedError.newErr("what went wrong"); // thrown from a pyfunction, Python sees NotImplementedError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyNotImplementedError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises NotImplementedError: JS catches a PyNotImplementedError
+ *   assert.throws(() => py.run("raise NotImplementedError('later')"), PyNotImplementedError);
+ *   // a TypeScript callback throws one: Python catches NotImplementedError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyNotImplementedError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept NotImplementedError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyNotImplementedError extends PyRuntimeError {
@@ -574,9 +1094,22 @@ export class PyNotImplementedError extends PyRuntimeError {
  * Python's `RecursionError` (a `RuntimeError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyRecursionError) console.log(e.message); }
- * const err = PyRecursionError.newErr("what went wrong"); // thrown from a pyfunction, Python sees RecursionError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyRecursionError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises RecursionError: JS catches a PyRecursionError
+ *   assert.throws(() => py.run("def f(): return f()\nf()"), PyRecursionError);
+ *   // a TypeScript callback throws one: Python catches RecursionError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyRecursionError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept RecursionError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyRecursionError extends PyRuntimeError {
@@ -588,9 +1121,22 @@ export class PyRecursionError extends PyRuntimeError {
  * Python's `StopAsyncIteration` (a `Exception`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyStopAsyncIteration) console.log(e.message); }
- * const err = PyStopAsyncIteration.newErr("what went wrong"); // thrown from a pyfunction, Python sees StopAsyncIteration
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyStopAsyncIteration, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises StopAsyncIteration: JS catches a PyStopAsyncIteration
+ *   assert.throws(() => py.run("raise StopAsyncIteration"), PyStopAsyncIteration);
+ *   // a TypeScript callback throws one: Python catches StopAsyncIteration
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyStopAsyncIteration.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept StopAsyncIteration as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyStopAsyncIteration extends PyException {
@@ -602,9 +1148,22 @@ export class PyStopAsyncIteration extends PyException {
  * Python's `StopIteration` (a `Exception`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyStopIteration) console.log(e.message); }
- * const err = PyStopIteration.newErr("what went wrong"); // thrown from a pyfunction, Python sees StopIteration
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyStopIteration, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises StopIteration: JS catches a PyStopIteration
+ *   assert.throws(() => py.run("next(iter([]))"), PyStopIteration);
+ *   // a TypeScript callback throws one: Python catches StopIteration
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyStopIteration.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept StopIteration as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyStopIteration extends PyException {
@@ -616,9 +1175,22 @@ export class PyStopIteration extends PyException {
  * Python's `SyntaxError` (a `Exception`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PySyntaxError) console.log(e.message); }
- * const err = PySyntaxError.newErr("what went wrong"); // thrown from a pyfunction, Python sees SyntaxError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PySyntaxError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises SyntaxError: JS catches a PySyntaxError
+ *   assert.throws(() => py.run("x = = 1"), PySyntaxError);
+ *   // a TypeScript callback throws one: Python catches SyntaxError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PySyntaxError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept SyntaxError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PySyntaxError extends PyException {
@@ -630,9 +1202,22 @@ export class PySyntaxError extends PyException {
  * Python's `IndentationError` (a `SyntaxError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyIndentationError) console.log(e.message); }
- * const err = PyIndentationError.newErr("what went wrong"); // thrown from a pyfunction, Python sees IndentationError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyIndentationError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises IndentationError: JS catches a PyIndentationError
+ *   assert.throws(() => py.run("if True:\nx = 1"), PyIndentationError);
+ *   // a TypeScript callback throws one: Python catches IndentationError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyIndentationError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept IndentationError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyIndentationError extends PySyntaxError {
@@ -644,9 +1229,22 @@ export class PyIndentationError extends PySyntaxError {
  * Python's `TabError` (a `IndentationError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyTabError) console.log(e.message); }
- * const err = PyTabError.newErr("what went wrong"); // thrown from a pyfunction, Python sees TabError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyTabError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises TabError: JS catches a PyTabError
+ *   assert.throws(() => py.run("if True:\n        x = 1\n\ty = 2"), PyTabError);
+ *   // a TypeScript callback throws one: Python catches TabError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyTabError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept TabError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyTabError extends PyIndentationError {
@@ -658,9 +1256,22 @@ export class PyTabError extends PyIndentationError {
  * Python's `SystemError` (a `Exception`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PySystemError) console.log(e.message); }
- * const err = PySystemError.newErr("what went wrong"); // thrown from a pyfunction, Python sees SystemError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PySystemError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises SystemError: JS catches a PySystemError
+ *   assert.throws(() => py.run("raise SystemError('internal')"), PySystemError);
+ *   // a TypeScript callback throws one: Python catches SystemError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PySystemError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept SystemError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PySystemError extends PyException {
@@ -672,9 +1283,22 @@ export class PySystemError extends PyException {
  * Python's `TypeError` (a `Exception`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyTypeError) console.log(e.message); }
- * const err = PyTypeError.newErr("what went wrong"); // thrown from a pyfunction, Python sees TypeError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyTypeError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises TypeError: JS catches a PyTypeError
+ *   assert.throws(() => py.run("1 + 'a'"), PyTypeError);
+ *   // a TypeScript callback throws one: Python catches TypeError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyTypeError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept TypeError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyTypeError extends PyException {
@@ -686,9 +1310,22 @@ export class PyTypeError extends PyException {
  * Python's `ValueError` (a `Exception`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyValueError) console.log(e.message); }
- * const err = PyValueError.newErr("what went wrong"); // thrown from a pyfunction, Python sees ValueError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyValueError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises ValueError: JS catches a PyValueError
+ *   assert.throws(() => py.run("int('x')"), PyValueError);
+ *   // a TypeScript callback throws one: Python catches ValueError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyValueError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept ValueError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyValueError extends PyException {
@@ -700,9 +1337,22 @@ export class PyValueError extends PyException {
  * Python's `UnicodeError` (a `ValueError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyUnicodeError) console.log(e.message); }
- * const err = PyUnicodeError.newErr("what went wrong"); // thrown from a pyfunction, Python sees UnicodeError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyUnicodeError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises UnicodeError: JS catches a PyUnicodeError
+ *   assert.throws(() => py.run("'a..b'.encode('idna')"), PyUnicodeError);
+ *   // a TypeScript callback throws one: Python catches UnicodeError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyUnicodeError.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept UnicodeError as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyUnicodeError extends PyValueError {
@@ -714,9 +1364,22 @@ export class PyUnicodeError extends PyValueError {
  * Python's `UnicodeDecodeError` (a `UnicodeError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyUnicodeDecodeError) console.log(e.message); }
- * const err = PyUnicodeDecodeError.newErr("what went wrong"); // thrown from a pyfunction, Python sees UnicodeDecodeError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyErr, PyUnicodeDecodeError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises UnicodeDecodeError: JS catches a PyUnicodeDecodeError
+ *   assert.throws(() => py.run("b'\\xff'.decode('utf-8')"), PyUnicodeDecodeError);
+ *   // a TypeScript callback throws one: Python catches UnicodeDecodeError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyErr.from(py.eval("UnicodeDecodeError('utf-8', b'\\xff', 0, 1, 'bad')"));
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept UnicodeDecodeError as e:\n    caught = type(e).__name__", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "UnicodeDecodeError");
+ * });
  * ```
  */
 export class PyUnicodeDecodeError extends PyUnicodeError {
@@ -728,9 +1391,22 @@ export class PyUnicodeDecodeError extends PyUnicodeError {
  * Python's `UnicodeEncodeError` (a `UnicodeError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyUnicodeEncodeError) console.log(e.message); }
- * const err = PyUnicodeEncodeError.newErr("what went wrong"); // thrown from a pyfunction, Python sees UnicodeEncodeError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyErr, PyUnicodeEncodeError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises UnicodeEncodeError: JS catches a PyUnicodeEncodeError
+ *   assert.throws(() => py.run("'é'.encode('ascii')"), PyUnicodeEncodeError);
+ *   // a TypeScript callback throws one: Python catches UnicodeEncodeError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyErr.from(py.eval("UnicodeEncodeError('ascii', 'é', 0, 1, 'bad')"));
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept UnicodeEncodeError as e:\n    caught = type(e).__name__", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "UnicodeEncodeError");
+ * });
  * ```
  */
 export class PyUnicodeEncodeError extends PyUnicodeError {
@@ -742,9 +1418,22 @@ export class PyUnicodeEncodeError extends PyUnicodeError {
  * Python's `UnicodeTranslateError` (a `UnicodeError`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyUnicodeTranslateError) console.log(e.message); }
- * const err = PyUnicodeTranslateError.newErr("what went wrong"); // thrown from a pyfunction, Python sees UnicodeTranslateError
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyErr, PyUnicodeTranslateError, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises UnicodeTranslateError: JS catches a PyUnicodeTranslateError
+ *   assert.throws(() => py.run("raise UnicodeTranslateError('x', 0, 1, 'bad')"), PyUnicodeTranslateError);
+ *   // a TypeScript callback throws one: Python catches UnicodeTranslateError
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyErr.from(py.eval("UnicodeTranslateError('x', 0, 1, 'bad')"));
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept UnicodeTranslateError as e:\n    caught = type(e).__name__", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "UnicodeTranslateError");
+ * });
  * ```
  */
 export class PyUnicodeTranslateError extends PyUnicodeError {
@@ -756,9 +1445,22 @@ export class PyUnicodeTranslateError extends PyUnicodeError {
  * Python's `Warning` (a `Exception`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyWarning) console.log(e.message); }
- * const err = PyWarning.newErr("what went wrong"); // thrown from a pyfunction, Python sees Warning
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyWarning, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises Warning: JS catches a PyWarning
+ *   assert.throws(() => py.run("raise Warning('careful')"), PyWarning);
+ *   // a TypeScript callback throws one: Python catches Warning
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyWarning.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept Warning as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyWarning extends PyException {
@@ -770,9 +1472,22 @@ export class PyWarning extends PyException {
  * Python's `UserWarning` (a `Warning`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyUserWarning) console.log(e.message); }
- * const err = PyUserWarning.newErr("what went wrong"); // thrown from a pyfunction, Python sees UserWarning
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyUserWarning, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises UserWarning: JS catches a PyUserWarning
+ *   assert.throws(() => py.run("raise UserWarning('careful')"), PyUserWarning);
+ *   // a TypeScript callback throws one: Python catches UserWarning
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyUserWarning.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept UserWarning as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyUserWarning extends PyWarning {
@@ -784,9 +1499,22 @@ export class PyUserWarning extends PyWarning {
  * Python's `DeprecationWarning` (a `Warning`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyDeprecationWarning) console.log(e.message); }
- * const err = PyDeprecationWarning.newErr("what went wrong"); // thrown from a pyfunction, Python sees DeprecationWarning
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDeprecationWarning, PyDict, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises DeprecationWarning: JS catches a PyDeprecationWarning
+ *   assert.throws(() => py.run("raise DeprecationWarning('old')"), PyDeprecationWarning);
+ *   // a TypeScript callback throws one: Python catches DeprecationWarning
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyDeprecationWarning.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept DeprecationWarning as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyDeprecationWarning extends PyWarning {
@@ -798,9 +1526,22 @@ export class PyDeprecationWarning extends PyWarning {
  * Python's `RuntimeWarning` (a `Warning`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyRuntimeWarning) console.log(e.message); }
- * const err = PyRuntimeWarning.newErr("what went wrong"); // thrown from a pyfunction, Python sees RuntimeWarning
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyRuntimeWarning, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises RuntimeWarning: JS catches a PyRuntimeWarning
+ *   assert.throws(() => py.run("raise RuntimeWarning('odd')"), PyRuntimeWarning);
+ *   // a TypeScript callback throws one: Python catches RuntimeWarning
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyRuntimeWarning.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept RuntimeWarning as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyRuntimeWarning extends PyWarning {
@@ -812,9 +1553,22 @@ export class PyRuntimeWarning extends PyWarning {
  * Python's `FutureWarning` (a `Warning`).
  *
  * @example
- * ```ts ignore
- * try { py.eval("...") } catch (e) { if (e instanceof PyFutureWarning) console.log(e.message); }
- * const err = PyFutureWarning.newErr("what went wrong"); // thrown from a pyfunction, Python sees FutureWarning
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyDict, PyFutureWarning, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   // Python raises FutureWarning: JS catches a PyFutureWarning
+ *   assert.throws(() => py.run("raise FutureWarning('soon')"), PyFutureWarning);
+ *   // a TypeScript callback throws one: Python catches FutureWarning
+ *   const g = PyDict.fromEntries(py, {
+ *     fail: () => {
+ *       throw PyFutureWarning.newErr("what went wrong");
+ *     },
+ *   });
+ *   py.run("try:\n    fail()\nexcept FutureWarning as e:\n    caught = e.args[0]", g);
+ *   assert.equal(g.getItem("caught")?.toJs(), "what went wrong");
+ * });
  * ```
  */
 export class PyFutureWarning extends PyWarning {

@@ -256,9 +256,19 @@ function isAnySet(p: Ptr): boolean {
  * floats) are a ValueError, not a silently smaller Map or Set.
  *
  * @example
- * ```ts ignore
- * const xs = py.eval("[1.5, 2.5]").extract(Extract.list(Extract.float));
- * const m = py.eval("{'a': (1, 'x')}").extract(Extract.dict(Extract.str, Extract.tuple(Extract.int, Extract.str)));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Extract, Python, PyTypeError } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const xs = py.eval("[1.5, 2.5]").extract(Extract.list(Extract.float));
+ *   assert.deepEqual(xs, [1.5, 2.5]);
+ *   const pair = Extract.tuple(Extract.int, Extract.str);
+ *   const m = py.eval("{'a': (1, 'x')}").extract(Extract.dict(Extract.str, pair));
+ *   assert.deepEqual(m, new Map([["a", [1, "x"]]]));
+ *   // a wrong type is the TypeError CPython raises
+ *   assert.throws(() => py.eval("'3'").extract(Extract.int), PyTypeError);
+ * });
  * ```
  */
 export const Extract: {

@@ -57,11 +57,16 @@ export function indexArg(i: unknown, what: string): number {
  * goes through `self[key]`.
  *
  * @example
- * ```ts ignore
- * const l = PyList.new(py, [3, 1, 2]);
- * l.append(0);
- * l.sort();
- * console.log(l.toJs()); // [0, 1, 2, 3]
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyList, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const l = PyList.new(py, [3, 1, 2]);
+ *   l.append(0);
+ *   l.sort();
+ *   assert.deepEqual(l.toJs(), [0, 1, 2, 3]);
+ * });
  * ```
  */
 export class PyList extends PyAny {
@@ -78,7 +83,20 @@ export class PyList extends PyAny {
     return (typeFlags(runtime().sym, ptrOf(obj)) & TpFlags.List) !== 0;
   }
 
-  /** A new list of converted elements (empty when omitted). */
+  /**
+   * A new list of converted elements (empty when omitted).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyList, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   assert.equal(PyList.new(py, [1, "a", null]).repr(), "[1, 'a', None]");
+   *   assert.equal(PyList.new(py, new Set([2, 3])).len(), 2); // any iterable
+   * });
+   * ```
+   */
   static new(py: PythonBase, elements: Iterable<unknown> = []): PyList {
     tokenState(py);
     return wrap(
@@ -88,7 +106,22 @@ export class PyList extends PyAny {
     );
   }
 
-  /** `self[index]`. */
+  /**
+   * `self[index]`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Extract, PyIndexError, PyList, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const l = PyList.new(py, [10, 20, 30]);
+   *   assert.equal(l.getItem(1).toJs(), 20);
+   *   assert.equal(l.getItem(2, Extract.int), 30); // terminal: no object made
+   *   assert.throws(() => l.getItem(5), PyIndexError);
+   * });
+   * ```
+   */
   override getItem(index: unknown): PyAny;
   /** `self[index]` read with an extractor (terminal: no object for the item). */
   override getItem<T>(index: unknown, extract: FromPyObject<T>): T;
@@ -119,7 +152,21 @@ export class PyList extends PyAny {
     if (rc !== 0) throw fetchError();
   }
 
-  /** `self.insert(index, value)`. */
+  /**
+   * `self.insert(index, value)`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyList, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const l = PyList.new(py, ["b"]);
+   *   l.insert(0, "a");
+   *   assert.deepEqual(l.toJs(), ["a", "b"]);
+   * });
+   * ```
+   */
   insert(index: number, value: unknown): void {
     const sym = runtime().sym;
     const p = self(this, "insert");
@@ -147,7 +194,19 @@ export class PyList extends PyAny {
     return wrap(this.py(), runtime().sym.PyList_AsTuple(p), PyTuple);
   }
 
-  /** `self[start:stop]` as a new list (negative bounds count from the end). */
+  /**
+   * `self[start:stop]` as a new list (negative bounds count from the end).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyList, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   assert.deepEqual(PyList.new(py, [0, 1, 2, 3]).getSlice(1, 3).toJs(), [1, 2]);
+   * });
+   * ```
+   */
   getSlice(start: number, stop: number): PyList {
     self(this, "getSlice");
     return sliceOf(

@@ -17,9 +17,15 @@ import { type PythonBase, tokenState } from "./python.ts";
  * A Python module.
  *
  * @example
- * ```ts ignore
- * const m = PyModule.fromCode(py, "def double(x):\n    return 2 * x\n", "double.py", "double");
- * console.log(m.getattr("double").call1(21).toJs()); // 42
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyModule, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const code = "def double(x):\n    return 2 * x\n";
+ *   const m = PyModule.fromCode(py, code, "double.py", "double");
+ *   assert.equal(m.getattr("double").call1(21).toJs(), 42);
+ * });
  * ```
  */
 export class PyModule extends PyAny {

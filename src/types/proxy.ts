@@ -24,11 +24,16 @@ const CUSTOM_INSPECT = Symbol.for("Deno.customInspect");
  * `unproxy(p).getattr("then")`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { kw, pyproxy, type PyProxy, Python } from "@pyembed/pyembed";
+ *
  * Python.withGil((py) => {
- *   const np: PyProxy = pyproxy(py.import("numpy"));
- *   const n: PyProxy = np.linalg.norm(np.array([[3, 4], [6, 8]]), kw({ axis: 1 }));
+ *   const os: PyProxy = pyproxy(py.import("os"));
+ *   const joined: PyProxy = os.path.join("a", "b");
+ *   assert.equal(String(joined), "a/b");
+ *   const json: PyProxy = pyproxy(py.import("json"));
+ *   assert.equal(String(json.dumps([1], kw({ indent: 1 }))), "[\n 1\n]");
  * });
  * ```
  */
@@ -69,9 +74,14 @@ let unwrapKw: (v: unknown) => Kwargs | undefined;
  * shape): a plain object argument stays a positional dict.
  *
  * @example
- * ```ts ignore
- * const k: KwArgs = kw({ indent: 2 });
- * pyproxy(py.import("json")).dumps([1], k);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { kw, type KwArgs, pyproxy, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const k: KwArgs = kw({ separators: [",", ":"] });
+ *   assert.equal(String(pyproxy(py.import("json")).dumps({ a: [1, 2] }, k)), '{"a":[1,2]}');
+ * });
  * ```
  */
 export class KwArgs {
@@ -103,9 +113,15 @@ const KW_KEY: unique symbol = Symbol("pyembed.kw");
  * is a plain object, a `Map`, or a Python mapping, as for `PyAny.call`.
  *
  * @example
- * ```ts ignore
- * const json = pyproxy(py.import("json"));
- * json.dumps([1, 2], kw({ indent: 2 })); // json.dumps([1, 2], indent=2)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { kw, pyproxy, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const json = pyproxy(py.import("json"));
+ *   // json.dumps([1, 2], indent=2)
+ *   assert.equal(String(json.dumps([1, 2], kw({ indent: 2 }))), "[\n  1,\n  2\n]");
+ * });
  * ```
  */
 export function kw(kwargs: Kwargs): KwArgs {
@@ -309,14 +325,18 @@ function viewIterator(obj: PyAny): Iterator<PyProxy> {
  * methods on hot paths.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Extract, kw, pyproxy, Python, unproxy } from "@pyembed/pyembed";
+ *
  * Python.withGil((py) => {
- *   const np = pyproxy(py.import("numpy"));
- *   const a = np.array([[3, 4], [6, 8]]);
- *   const n = np.linalg.norm(a, kw({ axis: 1 }));
- *   console.log(unproxy(n).toJs()); // [5, 10]
- *   console.log(unproxy(a.shape[0]).extract(Extract.int)); // 2
+ *   const builtins = pyproxy(py.import("builtins"));
+ *   const xs = builtins.sorted([3, 1, 2], kw({ reverse: true }));
+ *   assert.deepEqual(unproxy(xs).toJs(), [3, 2, 1]);
+ *   assert.equal(unproxy(xs[0]).extract(Extract.int), 3);
+ *   const frac = pyproxy(py.import("fractions"));
+ *   const half = new frac.Fraction(1, 2); // `new` calls the class
+ *   assert.equal(String(half.numerator), "1");
  * });
  * ```
  */
@@ -350,8 +370,14 @@ export function pyproxy(obj: PyAny | PyProxy): PyProxy {
  * `downcast`, `callMethod`, ...
  *
  * @example
- * ```ts ignore
- * const n = unproxy(pyproxy(py.import("math")).sqrt(2)).extract(Extract.float);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Extract, pyproxy, Python, unproxy } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const n = unproxy(pyproxy(py.import("math")).sqrt(16)).extract(Extract.float);
+ *   assert.equal(n, 4);
+ * });
  * ```
  */
 export function unproxy(view: PyProxy): PyAny {
@@ -368,9 +394,14 @@ export function unproxy(view: PyProxy): PyAny {
  * Is `v` a view made by {@linkcode pyproxy}? Runs no trap.
  *
  * @example
- * ```ts ignore
- * isPyProxy(pyproxy(py.None())); // true
- * isPyProxy(py.None()); // false
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isPyProxy, pyproxy, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   assert.equal(isPyProxy(pyproxy(py.None())), true);
+ *   assert.equal(isPyProxy(py.None()), false);
+ * });
  * ```
  */
 export function isPyProxy(v: unknown): v is PyProxy {

@@ -34,11 +34,15 @@ import type { PythonBase } from "./python.ts";
  * backstop that takes the GIL.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Py, PyDict, Python } from "@pyembed/pyembed";
- * const kept = Python.withGil((py) => Py.from(PyDict.new(py)));
+ *
+ * const kept = Python.withGil((py) => Py.from(PyDict.new(py))); // outlives the scope
  * Python.withGil((py) => kept.bind(py).setItem("a", 1));
+ * assert.equal(Python.withGil((py) => kept.bind(py).len()), 1);
  * kept[Symbol.dispose]();
+ * assert.equal(kept.disposed, true);
  * ```
  */
 export class Py<T extends PyAny = PyAny> {
@@ -101,12 +105,37 @@ export class Py<T extends PyAny = PyAny> {
     return this.#strong.ptr === null;
   }
 
-  /** A new object in `py`'s scope (and tier) for the same Python object. */
+  /**
+   * A new object in `py`'s scope (and tier) for the same Python object.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Py, Python } from "@pyembed/pyembed";
+   *
+   * using p = Python.withGil((py) => Py.from(py.eval("[1, 2]")));
+   * assert.equal(Python.withGil((py) => p.bind(py).len()), 2);
+   * ```
+   */
   bind(py: PythonBase): T {
     return wrapBorrowed(py, this.#ptr(), this.#cls);
   }
 
-  /** A second `Py` to the same object (a new strong reference). */
+  /**
+   * A second `Py` to the same object (a new strong reference).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Py, Python } from "@pyembed/pyembed";
+   *
+   * const a = Python.withGil((py) => Py.from(py.eval("object()")));
+   * const b = Python.withGil((py) => a.cloneRef(py)); // a second strong reference
+   * a[Symbol.dispose]();
+   * assert.equal(Python.withGil((py) => b.bind(py).repr().startsWith("<object")), true);
+   * b[Symbol.dispose]();
+   * ```
+   */
   cloneRef(py: PythonBase): Py<T> {
     void py;
     const p = this.#ptr();

@@ -58,11 +58,16 @@ export let tokenState: (py: PythonBase) => TokenState;
  * objects its methods return.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Python } from "@pyembed/pyembed";
+ *
  * Python.withGil((py) => {
- *   const os = py.import("os");
- *   const n = py.eval("1 + 2");
+ *   const math = py.import("math");
+ *   assert.equal(math.getattr("factorial").call1(5).toJs(), 120);
+ *   assert.equal(py.eval("1 + 2").toJs(), 3);
  *   py.run("x = 40 + 2");
+ *   assert.equal(py.eval("x").toJs(), 42);
  * });
  * ```
  */
@@ -116,10 +121,12 @@ export abstract class PythonBase {
    * rejects the Promise, a Python exception with its typed `PyErr`.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Extract, Python } from "@pyembed/pyembed";
-   * await Python.runAsync("import time; time.sleep(0.1); answer = 42");
-   * console.log(Python.withGil((py) => py.eval("answer").extract(Extract.int)));
+   *
+   * await Python.runAsync("import time; time.sleep(0.05); answer = 42");
+   * assert.equal(Python.withGil((py) => py.eval("answer").extract(Extract.int)), 42);
    * ```
    */
   static runAsync(
@@ -144,10 +151,14 @@ export abstract class PythonBase {
    * `extract` gives.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Extract, Python } from "@pyembed/pyembed";
-   * const n = await Python.evalAsync("sum(range(10**7))", undefined, undefined, Extract.int);
-   * using p = await Python.evalAsync("[1, 2]");
+   *
+   * const n = await Python.evalAsync("sum(range(10**6))", undefined, undefined, Extract.int);
+   * assert.equal(n, 499999500000);
+   * using p = await Python.evalAsync("[1, 2]"); // a Py: bind it in a scope
+   * assert.deepEqual(Python.withGil((py) => p.bind(py).toJs()), [1, 2]);
    * ```
    */
   static evalAsync(
@@ -182,11 +193,12 @@ export abstract class PythonBase {
    * references that outlive scopes.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Extract, Py, Python } from "@pyembed/pyembed";
-   * const f = Python.withGil((py) => Py.from(py.eval("lambda x: x * 2")));
-   * console.log(await Python.callAsync(f, [21], undefined, Extract.int)); // 42
-   * f[Symbol.dispose]();
+   *
+   * using f = Python.withGil((py) => Py.from(py.eval("lambda x: x * 2")));
+   * assert.equal(await Python.callAsync(f, [21], undefined, Extract.int), 42);
    * ```
    */
   static callAsync(
@@ -226,6 +238,17 @@ export abstract class PythonBase {
    * one containing a NUL is a `ModuleNotFoundError`, as on CPython 3.8, 3.9
    * and 3.13 (on 3.10-3.12 the frozen importer cuts the name at the NUL, so
    * `__import__("os\0xyz")` returns the frozen `os` under that name).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   assert.equal(py.import("math").getattr("gcd").call1(12, 18).toJs(), 6);
+   *   assert.throws(() => py.import("no_such_module"), /ModuleNotFoundError|No module named/);
+   * });
+   * ```
    */
   import(name: string): PyModule {
     const sym = runtime().sym;
@@ -275,6 +298,18 @@ export abstract class PythonBase {
    * PyO3; `locals` defaults to `globals`. `globals` must be a dict at run
    * time (a `PyDict`, or any `PyAny` holding one: no downcast needed), as
    * for Python's `eval`; `locals` may be any mapping.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyDict, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   assert.equal(py.eval("2 ** 8").toJs(), 256);
+   *   const g = PyDict.fromEntries(py, { x: 20 });
+   *   assert.equal(py.eval("x + 1", g).toJs(), 21);
+   * });
+   * ```
    */
   eval(code: string, globals?: PyDict | PyAny, locals?: PyAny): PyAny {
     return wrap(this, this.#exec(code, EVAL_INPUT, globals, locals), PyAny);
@@ -284,6 +319,18 @@ export abstract class PythonBase {
    * Execute statements. `globals` defaults to `__main__`'s dict; as for
    * {@linkcode PythonBase.eval}, it must be a dict at run time and `locals`
    * any mapping.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyDict, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const g = PyDict.new(py);
+   *   py.run("def sq(x):\n    return x * x\ny = sq(7)", g);
+   *   assert.equal(g.getItem("y")?.toJs(), 49);
+   * });
+   * ```
    */
   run(code: string, globals?: PyDict | PyAny, locals?: PyAny): void {
     runtime().sym.Py_DecRef(this.#exec(code, FILE_INPUT, globals, locals));
@@ -326,6 +373,18 @@ export abstract class PythonBase {
   /**
    * Release the GIL while `f` runs, so Python threads make progress (PyO3's
    * `allow_threads`). Python objects must not be used inside `f`: they throw.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   // the GIL is released while f runs: Python threads progress meanwhile
+   *   const n = py.allowThreads(() => [1, 2, 3].reduce((a, b) => a + b));
+   *   assert.equal(n, 6);
+   * });
+   * ```
    */
   allowThreads<R>(f: () => R): R {
     tokenState(this);

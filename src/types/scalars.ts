@@ -62,9 +62,15 @@ function self(
  * shorter `str`. Every other `str` round-trips exactly.
  *
  * @example
- * ```ts ignore
- * const s = PyString.new(py, "héllo");
- * console.log(s.toStr(), s.len());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyString, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const s = PyString.new(py, "héllo");
+ *   assert.equal(s.toStr(), "héllo");
+ *   assert.equal(s.len(), 5); // code points, as Python's len()
+ * });
  * ```
  */
 export class PyString extends PyAny {
@@ -102,9 +108,15 @@ export class PyString extends PyAny {
  * Python's `bytes`.
  *
  * @example
- * ```ts ignore
- * const b = PyBytes.new(py, new Uint8Array([1, 2, 3]));
- * console.log(b.asBytes());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyBytes, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const b = PyBytes.new(py, new Uint8Array([1, 2, 3]));
+ *   assert.equal(b.repr(), "b'\\x01\\x02\\x03'");
+ *   assert.deepEqual(b.asBytes(), new Uint8Array([1, 2, 3]));
+ * });
  * ```
  */
 export class PyBytes extends PyAny {
@@ -133,10 +145,15 @@ export class PyBytes extends PyAny {
  * Python's `bytearray`.
  *
  * @example
- * ```ts ignore
- * const b = PyByteArray.new(py, new Uint8Array([1, 2]));
- * b.callMethod1("append", 3);
- * console.log(b.toBytes());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyByteArray, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const b = PyByteArray.new(py, new Uint8Array([1, 2]));
+ *   b.callMethod1("append", 3);
+ *   assert.deepEqual(b.toBytes(), new Uint8Array([1, 2, 3]));
+ * });
  * ```
  */
 export class PyByteArray extends PyAny {
@@ -175,9 +192,15 @@ export class PyByteArray extends PyAny {
  * Python's `int`, of any size.
  *
  * @example
- * ```ts ignore
- * const big = PyInt.new(py, 2n ** 100n);
- * console.log(big.toJs()); // 1267650600228229401496703205376n
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyInt, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const big = PyInt.new(py, 2n ** 100n);
+ *   assert.equal(big.toJs(), 1267650600228229401496703205376n); // not a safe integer: bigint
+ *   assert.equal(PyInt.new(py, 7).toJs(), 7);
+ * });
  * ```
  */
 export class PyInt extends PyAny {
@@ -211,9 +234,14 @@ export class PyInt extends PyAny {
  * Python's `float`.
  *
  * @example
- * ```ts ignore
- * const f = PyFloat.new(py, 2); // 2.0, not int 2
- * console.log(f.repr()); // "2.0"
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyFloat, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const f = PyFloat.new(py, 2); // 2.0, not int 2
+ *   assert.equal(f.repr(), "2.0");
+ * });
  * ```
  */
 export class PyFloat extends PyAny {
@@ -242,8 +270,14 @@ export class PyFloat extends PyAny {
  * Python's `bool`.
  *
  * @example
- * ```ts ignore
- * console.log(PyBool.new(py, true).isTrue());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyBool, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   assert.equal(PyBool.new(py, true).isTrue(), true);
+ *   assert.equal(PyBool.new(py, false).repr(), "False");
+ * });
  * ```
  */
 export class PyBool extends PyAny {

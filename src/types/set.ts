@@ -63,10 +63,17 @@ function setSize(obj: PyAny, frozen: boolean): number {
  * Python's `set`.
  *
  * @example
- * ```ts ignore
- * const s = PySet.new(py, [1, 2]);
- * s.add(3);
- * console.log(s.contains(3), s.len()); // true 3
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PySet, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const s = PySet.new(py, [1, 2]);
+ *   s.add(3);
+ *   assert.equal(s.contains(3), true);
+ *   assert.equal(s.len(), 3);
+ *   assert.deepEqual(s.toJs(), new Set([1, 2, 3]));
+ * });
  * ```
  */
 export class PySet extends PyAny {
@@ -123,9 +130,15 @@ export class PySet extends PyAny {
  * Python's `frozenset`.
  *
  * @example
- * ```ts ignore
- * const f = PyFrozenSet.new(py, ["a", "b"]);
- * console.log(f.contains("a"), f.hash());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Extract, PyFrozenSet, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const f = PyFrozenSet.new(py, ["a", "b"]);
+ *   assert.equal(f.contains("a"), true);
+ *   assert.equal(f.hash(), py.eval("hash(frozenset({'a', 'b'}))").extract(Extract.bigint));
+ * });
  * ```
  */
 export class PyFrozenSet extends PyAny {

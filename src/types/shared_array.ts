@@ -88,8 +88,18 @@ function getKit(): { share: Ptr; dead: Ptr } {
  * does this itself. Returns how many allocations are still held for Python.
  *
  * @example
- * ```ts ignore
- * Python.withGil((py) => { py.run("import gc; gc.collect()"); sweepSharedArrays(); });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Python, sharedArray, sweepSharedArrays } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const before = sweepSharedArrays();
+ *   py.withPool(() => {
+ *     sharedArray(py, Float64Array, [4]); // Python's view is dropped with this pool
+ *   });
+ *   py.run("import gc; gc.collect()");
+ *   assert.equal(sweepSharedArrays(), before);
+ * });
  * ```
  */
 export function sweepSharedArrays(): number {

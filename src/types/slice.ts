@@ -13,9 +13,14 @@ import { type PythonBase, tokenState } from "./python.ts";
  * Python's `slice`; `null`/`undefined` bounds mean "omitted".
  *
  * @example
- * ```ts ignore
- * const l = py.eval("list(range(10))");
- * console.log(l.getItem(PySlice.new(py, 2, 8, 2)).toJs()); // [2, 4, 6]
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PySlice, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const l = py.eval("list(range(10))");
+ *   assert.deepEqual(l.getItem(PySlice.new(py, 2, 8, 2)).toJs(), [2, 4, 6]); // l[2:8:2]
+ * });
  * ```
  */
 export class PySlice extends PyAny {

@@ -38,9 +38,16 @@ function self(o: unknown, method: string): Ptr {
  * Python's `tuple`.
  *
  * @example
- * ```ts ignore
- * const t = PyTuple.new(py, [1, "two", 3.0]);
- * console.log(t.len(), t.getItem(1).str());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PyTuple, Python } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const t = PyTuple.new(py, [1, "two", 3.0]);
+ *   assert.equal(t.len(), 3);
+ *   assert.equal(t.getItem(1).str(), "two");
+ *   assert.equal(t.repr(), "(1, 'two', 3)"); // 3.0 is a safe integer: int
+ * });
  * ```
  */
 export class PyTuple extends PyAny {
@@ -57,7 +64,21 @@ export class PyTuple extends PyAny {
     return (typeFlags(runtime().sym, ptrOf(obj)) & TpFlags.Tuple) !== 0;
   }
 
-  /** A new tuple of converted elements. */
+  /**
+   * A new tuple of converted elements.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyTuple, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   const t = PyTuple.new(py, ["a", 1]);
+   *   assert.equal(t.repr(), "('a', 1)");
+   *   assert.equal(py.eval("{('a', 1): 'ok'}").getItem(t).toJs(), "ok"); // hashable, unlike a list
+   * });
+   * ```
+   */
   static new(py: PythonBase, elements: Iterable<unknown> = []): PyTuple {
     tokenState(py);
     return wrap(
@@ -98,7 +119,19 @@ export class PyTuple extends PyAny {
     return wrap(this.py(), runtime().sym.PySequence_List(p), PyList);
   }
 
-  /** `self[start:stop]` as a new tuple (negative bounds count from the end). */
+  /**
+   * `self[start:stop]` as a new tuple (negative bounds count from the end).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PyTuple, Python } from "@pyembed/pyembed";
+   *
+   * Python.withGil((py) => {
+   *   assert.equal(PyTuple.new(py, [0, 1, 2]).getSlice(0, 2).repr(), "(0, 1)");
+   * });
+   * ```
+   */
   getSlice(start: number, stop: number): PyTuple {
     self(this, "getSlice");
     return sliceOf(

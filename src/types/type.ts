@@ -39,9 +39,15 @@ function self(o: unknown, method: string): Ptr {
  * A Python type object (`type(x)`, a class).
  *
  * @example
- * ```ts ignore
- * const t = py.eval("3").getType().downcast(PyType);
- * console.log(t.name(), t.isSubclassOf(py.builtins().getattr("object")));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Python, PyType } from "@pyembed/pyembed";
+ *
+ * Python.withGil((py) => {
+ *   const t = py.eval("3").getType().downcast(PyType);
+ *   assert.equal(t.name(), "int");
+ *   assert.equal(t.isSubclassOf(py.builtins().getattr("object")), true);
+ * });
  * ```
  */
 export class PyType extends PyAny {
