@@ -41,6 +41,7 @@ import {
   ssize,
   sym,
 } from "./_common.ts";
+import { CALLBACK_TITLES, WORKLOAD_TITLES } from "./_workload_info.ts";
 
 const { Extract, PyDict, PyInt, PyString } = P;
 const OX = O.Extract;
@@ -234,7 +235,7 @@ export const WORKLOADS: Workload[] = [];
   };
   WORKLOADS.push({
     name: "dict_build_read",
-    title: "dict: build 100k int keys, read back",
+    title: WORKLOAD_TITLES.dict_build_read,
     n: N,
     raw,
     pool,
@@ -290,7 +291,7 @@ export const WORKLOADS: Workload[] = [];
   };
   WORKLOADS.push({
     name: "list_iter_int",
-    title: "list: iterate + extract ints",
+    title: WORKLOAD_TITLES.list_iter_int,
     n: N,
     raw,
     pool,
@@ -331,7 +332,7 @@ export const WORKLOADS: Workload[] = [];
   };
   WORKLOADS.push({
     name: "call_noargs",
-    title: "call, no args",
+    title: WORKLOAD_TITLES.call_noargs,
     n: N,
     raw,
     pool,
@@ -398,7 +399,7 @@ export const WORKLOADS: Workload[] = [];
   };
   WORKLOADS.push({
     name: "call_2args_kwarg",
-    title: "call, 2 args + 1 kwarg",
+    title: WORKLOAD_TITLES.call_2args_kwarg,
     n: N,
     raw,
     pool,
@@ -449,7 +450,7 @@ export const WORKLOADS: Workload[] = [];
   };
   WORKLOADS.push({
     name: "str_roundtrip_32",
-    title: "string round trip (32 chars)",
+    title: WORKLOAD_TITLES.str_roundtrip_32,
     n: N,
     raw,
     pool,
@@ -506,7 +507,7 @@ export const WORKLOADS: Workload[] = [];
   };
   WORKLOADS.push({
     name: "getattr_math_pi",
-    title: "getattr `math.pi` + extract",
+    title: WORKLOAD_TITLES.getattr_math_pi,
     n: N,
     raw,
     pool,
@@ -672,7 +673,7 @@ const rawThree = publish(
 // raw: a METH_O PyCFunction on a Deno.UnsafeCallback returning its argument.
 WORKLOADS.push(pythonDriven(
   "py_calls_ts_map",
-  "Python calls a TS function (`sum(map(f, range(n)))`)",
+  WORKLOAD_TITLES.py_calls_ts_map,
   10_000,
   "w_map",
   rawIdent,
@@ -727,7 +728,7 @@ WORKLOADS.push(pythonDriven(
   };
   WORKLOADS.push({
     name: "temporaries_int_str",
-    title: "temporaries: a new int + a new str per op",
+    title: WORKLOAD_TITLES.temporaries_int_str,
     n: N,
     raw,
     pool,
@@ -745,7 +746,7 @@ WORKLOADS.push(pythonDriven(
 export const CALLBACKS: Workload[] = [
   pythonDriven(
     "callback_noargs",
-    "TS function called from Python, `f()` (raw: METH_FASTCALL)",
+    CALLBACK_TITLES.callback_noargs,
     10_000,
     "w_callback_noargs",
     rawNoargs,
@@ -754,7 +755,7 @@ export const CALLBACKS: Workload[] = [
   ),
   pythonDriven(
     "callback_3args",
-    "TS function called from Python, `f(i, 2, 3)` (raw: METH_FASTCALL)",
+    CALLBACK_TITLES.callback_3args,
     10_000,
     "w_callback_three",
     rawThree,
