@@ -82,7 +82,7 @@ async function benchFiles(): Promise<string[]> {
 }
 
 /** The running binary when allowed (--allow-run), else `deno` on PATH (--allow-run=deno). */
-function denoExe(): string {
+export function denoExe(): string {
   const self =
     Deno.permissions.querySync({ name: "run", command: Deno.execPath() })
       .state === "granted";
