@@ -136,7 +136,8 @@ async function runBenches(v8Flags: string | undefined): Promise<string> {
 /**
  * Merge several `deno bench --json` outputs: each benchmark keeps the run
  * with the lowest average (the run least disturbed by other work on the
- * machine).
+ * machine); a benchmark only some outputs have (runs of different files,
+ * `--input part1.json,part2.json`) is added as it is.
  */
 export function mergeRuns(jsons: string[]): string {
   const first = JSON.parse(jsons[0]) as { benches: BenchResult[] };
@@ -147,7 +148,8 @@ export function mergeRuns(jsons: string[]): string {
         x.origin === b.origin && x.name === b.name
       );
       const a = mine?.results[0]?.ok?.avg, c = b.results[0]?.ok?.avg;
-      if (mine && a !== undefined && c !== undefined && c < a) {
+      if (mine === undefined) first.benches.push(b);
+      else if (a === undefined || (c !== undefined && c < a)) {
         mine.results = b.results;
       }
     }
