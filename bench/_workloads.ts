@@ -35,6 +35,7 @@ import {
   P,
   type Ptr,
   rawFetchError,
+  rawGil,
   rawIntern,
   rawStr,
   rawStrToJs,
@@ -346,7 +347,7 @@ export const WORKLOADS: Workload[] = [];
 {
   const N = 10_000;
   const f = get("f_kw");
-  const cKey = rawIntern("c");
+  const cKey = rawGil(() => rawIntern("c"));
   const raw = (): number => {
     // What the library builds: an args tuple of converted items and a kwargs dict.
     let sum = 0;
@@ -464,7 +465,7 @@ export const WORKLOADS: Workload[] = [];
 {
   const N = 10_000;
   const math = get("math");
-  const piKey = rawIntern("pi");
+  const piKey = rawGil(() => rawIntern("pi"));
   const raw = (): number => {
     let sum = 0;
     for (let i = 0; i < N; i++) {
