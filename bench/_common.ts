@@ -52,6 +52,12 @@ export interface Trio {
    * own cost from V8's cost of a `using` scope.
    */
   ownedDispose?: (py: OwnedPy) => unknown;
+  /**
+   * The same workload written in pure Python, timed in the same run as a
+   * reference (member `python`): one call into a Python function that loops
+   * the workload's `n` operations itself.
+   */
+  python?: () => unknown;
 }
 
 /** Values the cases return are kept here so nothing is optimized away. */
@@ -59,7 +65,7 @@ export let sink: unknown = undefined;
 
 /**
  * Register one group: `raw` (baseline), `pool`, `owned` (and `owned-dispose`
- * when given). `name` is the PyO3 bench name; `n` how many operations one
+ * and `python` when given). `name` is the PyO3 bench name; `n` how many operations one
  * iteration makes (for the report).
  *
  * Every member runs its loop the same way: as the callback of a `withGil`
@@ -100,6 +106,16 @@ export function group(name: string, n: number, trio: Trio): void {
       group: groupName,
       fn: () => {
         sink = O.Python.withGil(od);
+      },
+    });
+  }
+  const python = trio.python;
+  if (python !== undefined) {
+    Deno.bench({
+      name: `${name}/python`,
+      group: groupName,
+      fn: () => {
+        sink = P.Python.withGil(python);
       },
     });
   }

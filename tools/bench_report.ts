@@ -22,6 +22,11 @@
  */
 
 import { fastpathTable, measureFastpath, SLOW_NS } from "../bench/_fastpath.ts";
+import {
+  CALLBACK_TITLES,
+  WORKLOAD_TITLES,
+  WORKLOADS_FILE,
+} from "../bench/_workload_info.ts";
 import { Extract, Python } from "../mod.ts";
 
 const START = "<!-- bench:start -->";
@@ -77,7 +82,7 @@ async function benchFiles(): Promise<string[]> {
 }
 
 /** The running binary when allowed (--allow-run), else `deno` on PATH (--allow-run=deno). */
-function denoExe(): string {
+export function denoExe(): string {
   const self =
     Deno.permissions.querySync({ name: "run", command: Deno.execPath() })
       .state === "granted";
@@ -131,7 +136,8 @@ async function runBenches(v8Flags: string | undefined): Promise<string> {
 /**
  * Merge several `deno bench --json` outputs: each benchmark keeps the run
  * with the lowest average (the run least disturbed by other work on the
- * machine).
+ * machine); a benchmark only some outputs have (runs of different files,
+ * `--input part1.json,part2.json`) is added as it is.
  */
 export function mergeRuns(jsons: string[]): string {
   const first = JSON.parse(jsons[0]) as { benches: BenchResult[] };
@@ -142,7 +148,8 @@ export function mergeRuns(jsons: string[]): string {
         x.origin === b.origin && x.name === b.name
       );
       const a = mine?.results[0]?.ok?.avg, c = b.results[0]?.ok?.avg;
-      if (mine && a !== undefined && c !== undefined && c < a) {
+      if (mine === undefined) first.benches.push(b);
+      else if (a === undefined || (c !== undefined && c < a)) {
         mine.results = b.results;
       }
     }
@@ -150,13 +157,14 @@ export function mergeRuns(jsons: string[]): string {
   return JSON.stringify(first);
 }
 
-/** Parse `deno bench --json` output into cases. */
+/** Parse `deno bench --json` output into the pyo3-benches cases (the workloads file left out). */
 export function parseCases(json: string): CaseRow[] {
   const data = JSON.parse(json) as { benches: BenchResult[] };
   const groups = new Map<string, CaseRow>();
   for (const b of data.benches) {
     const avg = b.results[0]?.ok?.avg;
     if (avg === undefined || b.group === null) continue;
+    if (b.origin.endsWith(`/${WORKLOADS_FILE}`)) continue;
     const member = b.name.slice(b.name.lastIndexOf("/") + 1);
     const file = b.origin.slice(b.origin.lastIndexOf("/") + 1).replace(
       /_bench\.ts$/,
@@ -175,6 +183,229 @@ export function parseCases(json: string): CaseRow[] {
   return [...groups.values()].filter((r) =>
     !isNaN(r.raw) && !isNaN(r.pool) && !isNaN(r.owned)
   );
+}
+
+/** One issue-13 workload (or callback-floor group): ns per operation of each member. */
+export interface WorkloadRow {
+  /** Group name without ` xN`. */
+  name: string;
+  title: string;
+  /** Operations per iteration. */
+  n: number;
+  raw: number;
+  pool: number;
+  owned: number;
+  ownedDispose?: number;
+  python?: number;
+}
+
+/**
+ * Parse the workloads file's groups (`bench/workloads_bench.ts`) from
+ * `deno bench --json` output: each member's average per iteration divided by
+ * the group's `xN`, i.e. ns per operation. Returns the workloads and the
+ * callback-floor groups, each in table order.
+ */
+export function parseWorkloads(
+  json: string,
+): { workloads: WorkloadRow[]; callbacks: WorkloadRow[] } {
+  const data = JSON.parse(json) as { benches: BenchResult[] };
+  const rows = new Map<string, WorkloadRow>();
+  for (const b of data.benches) {
+    const avg = b.results[0]?.ok?.avg;
+    if (avg === undefined || b.group === null) continue;
+    if (!b.origin.endsWith(`/${WORKLOADS_FILE}`)) continue;
+    const m = /^(\S+) x(\d+)$/.exec(b.group);
+    const name = m ? m[1] : b.group;
+    const n = m ? Number(m[2]) : 1;
+    let row = rows.get(name);
+    if (row === undefined) {
+      const title = WORKLOAD_TITLES[name] ?? CALLBACK_TITLES[name] ?? name;
+      row = { name, title, n, raw: NaN, pool: NaN, owned: NaN };
+      rows.set(name, row);
+    }
+    const member = b.name.slice(b.name.lastIndexOf("/") + 1);
+    const perOp = avg / n;
+    if (member === "raw") row.raw = perOp;
+    else if (member === "pool") row.pool = perOp;
+    else if (member === "owned") row.owned = perOp;
+    else if (member === "owned-dispose") row.ownedDispose = perOp;
+    else if (member === "python") row.python = perOp;
+  }
+  const pick = (names: string[]) =>
+    names.map((k) => rows.get(k)).filter((r): r is WorkloadRow =>
+      r !== undefined && !isNaN(r.raw) && !isNaN(r.pool) && !isNaN(r.owned)
+    );
+  return {
+    workloads: pick(Object.keys(WORKLOAD_TITLES)),
+    callbacks: pick(Object.keys(CALLBACK_TITLES)),
+  };
+}
+
+/** Issue 13's targets (ratios measured in one run). */
+export const TARGETS = {
+  /** Each tier's idiom: geomean tier/raw at most this. */
+  geomeanRaw: 1.5,
+  /** Each tier's idiom: tier/raw at most this on every workload. */
+  maxRaw: 2,
+  /** Owned idiom: geomean owned/pool at most this. */
+  geomeanOwnedPool: 0.9,
+  /** Owned idiom: owned/pool at most this on every workload. */
+  maxOwnedPool: 1.05,
+  /** A TS function called from Python: at most this times the raw callback. */
+  callbackRaw: 2,
+  /** String round trip: tier/raw at most this. */
+  stringRaw: 1.5,
+} as const;
+
+function fmtNs(ns: number | undefined): string {
+  if (ns === undefined) return "";
+  return ns >= 100 ? ns.toFixed(0) : ns.toFixed(1);
+}
+
+/** The workloads table, the callback-floor table and issue 13's target check, as markdown. */
+export function workloadsTable(
+  workloads: WorkloadRow[],
+  callbacks: WorkloadRow[],
+): string {
+  const r2 = (x: number) => x.toFixed(2);
+  const od = (r: WorkloadRow) => r.ownedDispose ?? r.owned;
+  const out = [
+    "| workload | ops/iter | raw | pool | owned | owned-dispose | python | pool/raw | owned/raw | owned/pool | owned-dispose/raw | owned-dispose/pool | python/raw |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const r of workloads) {
+    const d = r.ownedDispose;
+    out.push(
+      `| ${r.title} | ${r.n.toLocaleString("en-US")} | ${fmtNs(r.raw)} | ${
+        fmtNs(r.pool)
+      } | ${fmtNs(r.owned)} | ${fmtNs(d)} | ${fmtNs(r.python)} | ${
+        r2(r.pool / r.raw)
+      } | ${r2(r.owned / r.raw)} | ${r2(r.owned / r.pool)} | ${
+        d === undefined ? "" : r2(d / r.raw)
+      } | ${d === undefined ? "" : r2(d / r.pool)} | ${
+        r.python === undefined ? "" : r2(r.python / r.raw)
+      } |`,
+    );
+  }
+  const gm = (f: (r: WorkloadRow) => number) => geomean(workloads.map(f));
+  const withPy = workloads.filter((r) => r.python !== undefined);
+  out.push(
+    `| **geometric mean** (${workloads.length} workloads) | | | | | | | **${
+      r2(gm((r) => r.pool / r.raw))
+    }** | **${r2(gm((r) => r.owned / r.raw))}** | **${
+      r2(gm((r) => r.owned / r.pool))
+    }** | **${r2(gm((r) => od(r) / r.raw))}** | **${
+      r2(gm((r) => od(r) / r.pool))
+    }** | ${
+      withPy.length
+        ? `**${r2(geomean(withPy.map((r) => r.python! / r.raw)))}**`
+        : ""
+    } |`,
+  );
+
+  out.push(
+    "",
+    "| callback floor (from a Python loop) | calls/iter | raw `UnsafeCallback` | pool `pyfunction` | owned `pyfunction` | Python `def` | pool/raw | owned/raw |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
+  );
+  for (const r of callbacks) {
+    out.push(
+      `| ${r.title} | ${r.n.toLocaleString("en-US")} | ${fmtNs(r.raw)} | ${
+        fmtNs(r.pool)
+      } | ${fmtNs(r.owned)} | ${fmtNs(r.python)} | ${r2(r.pool / r.raw)} | ${
+        r2(r.owned / r.raw)
+      } |`,
+    );
+  }
+
+  // Target check, per tier idiom: pool, owned (`using`), owned-dispose.
+  const yes = (b: boolean) => (b ? "met" : "**not met**");
+  const T = TARGETS;
+  const idioms: [string, (r: WorkloadRow) => number][] = [
+    ["pool", (r) => r.pool],
+    ["owned (`using`)", (r) => r.owned],
+    ["owned-dispose", od],
+  ];
+  const worst = (f: (r: WorkloadRow) => number) =>
+    workloads.reduce((a, b) => (f(b) > f(a) ? b : a));
+  const over = (f: (r: WorkloadRow) => number, limit: number) =>
+    workloads.filter((r) => f(r) > limit).map((r) => r.name);
+  const cell = (ok: boolean, detail: string) => `${yes(ok)} (${detail})`;
+  out.push(
+    "",
+    "| issue 13 target | " + idioms.map(([n]) => n).join(" | ") + " |",
+    "|---|" + idioms.map(() => "---").join("|") + "|",
+  );
+  out.push(
+    `| geomean tier/raw <= ${T.geomeanRaw} | ` +
+      idioms.map(([, f]) => {
+        const g = gm((r) => f(r) / r.raw);
+        return cell(g <= T.geomeanRaw, r2(g));
+      }).join(" | ") + " |",
+  );
+  out.push(
+    `| tier/raw <= ${T.maxRaw} on every workload | ` +
+      idioms.map(([, f]) => {
+        const ratio = (r: WorkloadRow) => f(r) / r.raw;
+        const w = worst(ratio);
+        const bad = over(ratio, T.maxRaw);
+        return cell(
+          bad.length === 0,
+          `max ${r2(ratio(w))}, ${w.name}` +
+            (bad.length ? `; above: ${bad.join(", ")}` : ""),
+        );
+      }).join(" | ") + " |",
+  );
+  const ownedRows = idioms.slice(1);
+  out.push(
+    `| geomean owned/pool <= ${T.geomeanOwnedPool} | n/a | ` +
+      ownedRows.map(([, f]) => {
+        const g = gm((r) => f(r) / r.pool);
+        return cell(g <= T.geomeanOwnedPool, r2(g));
+      }).join(" | ") + " |",
+  );
+  out.push(
+    `| owned/pool <= ${T.maxOwnedPool} on every workload | n/a | ` +
+      ownedRows.map(([, f]) => {
+        const ratio = (r: WorkloadRow) => f(r) / r.pool;
+        const w = worst(ratio);
+        const bad = over(ratio, T.maxOwnedPool);
+        return cell(
+          bad.length === 0,
+          `max ${r2(ratio(w))}, ${w.name}` +
+            (bad.length ? `; above: ${bad.join(", ")}` : ""),
+        );
+      }).join(" | ") + " |",
+  );
+  const str = workloads.find((r) => r.name === "str_roundtrip_32");
+  if (str !== undefined) {
+    out.push(
+      `| string round trip <= ${T.stringRaw}x raw | ` +
+        idioms.map(([, f]) => {
+          const x = f(str) / str.raw;
+          return cell(x <= T.stringRaw, r2(x));
+        }).join(" | ") + " |",
+    );
+  }
+  if (callbacks.length > 0) {
+    const cb = (f: (r: WorkloadRow) => number) => {
+      const w = callbacks.reduce((
+        a,
+        b,
+      ) => (f(b) / b.raw > f(a) / a.raw ? b : a));
+      const x = f(w) / w.raw;
+      return cell(
+        x <= T.callbackRaw,
+        callbacks.map((r) => `${r.name} ${r2(f(r) / r.raw)}`).join(", "),
+      );
+    };
+    out.push(
+      `| TS function from Python <= ${T.callbackRaw}x raw callback (0 and 3 args) | ${
+        cb((r) => r.pool)
+      } | ${cb((r) => r.owned)} | (no dispose in a handler) |`,
+    );
+  }
+  return out.join("\n");
 }
 
 /** Geometric mean. */
@@ -281,6 +512,7 @@ export function section(
   rows: CaseRow[],
   fastpath: string,
   v8Flags?: string,
+  work?: { workloads: WorkloadRow[]; callbacks: WorkloadRow[] },
 ): string {
   const date = new Date().toISOString().slice(0, 10);
   return [
@@ -304,6 +536,24 @@ export function section(
     "",
     casesTable(rows),
     "",
+    ...(work && work.workloads.length > 0
+      ? [
+        "### Workloads (issue 13)",
+        "",
+        "`bench/workloads_bench.ts`, in the same run: eight workloads a user of any Python bridge runs, in ns per " +
+        "operation (each member's average per iteration divided by the operations per iteration). `raw` is the " +
+        "floor (the raw symbol table); `pool` the stable tier's idiom as the README and docs/migration.md teach it " +
+        "(a `py.withPool` per operation that makes a temporary, one around an iteration); `owned` the experimental " +
+        "tier's idiom, every temporary released with `using`; `owned-dispose` the same with " +
+        "`x[Symbol.dispose]()`; `python` the same workload in pure Python (one call into a Python loop), a " +
+        "reference. In the callback floor, every member is one Python loop calling its own callee: `raw` is a " +
+        "`PyCFunction` on a raw `Deno.UnsafeCallback` (METH_O for `map`, METH_FASTCALL for the floor rows) " +
+        "doing what the TypeScript function does. The machine is shared: compare ratios within this run only.",
+        "",
+        workloadsTable(work.workloads, work.callbacks),
+        "",
+      ]
+      : []),
     "### FFI fast path",
     "",
     "Per-call cost of the hot symbols (`deno task bench:fastpath`): `call` is the real call on cheap arguments, " +
@@ -349,9 +599,10 @@ if (import.meta.main) {
   const json = mergeRuns(outputs);
   if (save) await Deno.writeTextFile(save, json);
   const rows = parseCases(json);
+  const work = parseWorkloads(json);
   console.error("measuring the FFI fast path...");
   const fast = fastpathTable(measureFastpath());
-  const body = section(rows, fast, v8Flags);
+  const body = section(rows, fast, v8Flags, work);
   console.log(body);
   if (write) {
     let readme = "";
