@@ -186,7 +186,18 @@ export function rawStr(s: string): Ptr {
   if (strScratch.length < s.length * 3) {
     strScratch = new Uint8Array(s.length * 3);
   }
-  const { written } = enc.encodeInto(s, strScratch);
+  // The fastest way measured, as the library does: short ASCII unit by unit
+  // (no TextEncoder op call), anything else through encodeInto.
+  const n = s.length;
+  let i = 0;
+  if (n <= 256) {
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      strScratch[i] = c;
+    }
+  }
+  const written = i === n ? n : enc.encodeInto(s, strScratch).written;
   return sym.PyUnicode_DecodeUTF8(strScratch, ssize(written), null)!;
 }
 
@@ -198,12 +209,20 @@ export function rawIntern(s: string): Ptr {
 const sizeOut = new BigInt64Array(1);
 let scratch = new Uint8Array(256);
 const dec = new TextDecoder();
-/** `str` to JS string, the minimal raw way (AsUTF8AndSize + memcpy + decode). */
+/**
+ * `str` to JS string, the minimal raw way: one `getCString` when that reads
+ * all `n` bytes as `n` characters (ASCII, no NUL), else memcpy + decode.
+ */
 export function rawStrToJs(p: Ptr): string {
   const data = sym.PyUnicode_AsUTF8AndSize(p, sizeOut)!;
   const n = Number(sizeOut[0]);
+  if (n === 0) return "";
+  if (n <= 256) {
+    const quick = Deno.UnsafePointerView.getCString(data);
+    if (quick.length === n) return quick;
+  }
   if (scratch.length < n) scratch = new Uint8Array(n * 2);
-  if (n > 0) sym.memcpy(scratch, data, ssize(n));
+  sym.memcpy(scratch, data, ssize(n));
   return dec.decode(scratch.subarray(0, n));
 }
 
