@@ -1,7 +1,8 @@
 /**
  * Warm-up cliff and flatness for issue 13's workloads (`bench/_workloads.ts`):
  *
- * - for each workload's pool, owned (`using`) and owned-dispose idiom, in a
+ * - for each workload's raw floor (V8's own warm-up: the FFI fast path exists
+ *   only in TurboFan code) and its pool, owned (`using`) and owned-dispose idiom, in a
  *   fresh process each (so the first operations really are the first): the
  *   time per operation of the first 100,000 operations against the steady
  *   state (the median of 100,000-operation batches 6 to 10); target: at most
@@ -34,7 +35,7 @@ export const BATCHES = 10;
 export const MEMORY_OPS = 1_000_000;
 
 /** The idioms measured per workload (the members of `bench/_workloads.ts`). */
-export const IDIOMS = ["pool", "owned", "owned-dispose"] as const;
+export const IDIOMS = ["raw", "pool", "owned", "owned-dispose"] as const;
 /** One idiom. */
 export type Idiom = typeof IDIOMS[number];
 
@@ -73,7 +74,9 @@ async function childWarmup(name: string, idiom: Idiom): Promise<WarmupRow> {
   const w = WORKLOADS.find((x) => x.name === name);
   if (w === undefined) throw new Error(`no workload ${name}`);
   const per = Math.max(1, Math.round(BATCH / w.n)); // iterations per batch
-  const run: () => unknown = idiom === "pool"
+  const run: () => unknown = idiom === "raw"
+    ? () => P.Python.withGil(w.raw)
+    : idiom === "pool"
     ? () => P.Python.withGil(w.pool)
     : idiom === "owned"
     ? () => O.Python.withGil(w.owned)
@@ -235,6 +238,7 @@ if (import.meta.main) {
     const memory: MemoryRow[] = [];
     if (only === null || only.has("temporaries_int_str")) {
       for (const idiom of IDIOMS) {
+        if (idiom === "raw") continue; // the floor makes no wrapper to keep
         console.error(`memory: ${idiom}`);
         memory.push(await child<MemoryRow>(["--child-memory", idiom]));
       }
