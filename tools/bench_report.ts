@@ -550,9 +550,12 @@ export function section(
         "`bench/workloads_bench.ts`, in the same run: eight workloads a user of any Python bridge runs, in ns per " +
         "operation (each member's average per iteration divided by the operations per iteration). `raw` is the " +
         "floor (the raw symbol table); `pool` the stable tier's idiom as the README and docs/migration.md teach it " +
-        "(a `py.withPool` per operation that makes a temporary, one around an iteration); `owned` the experimental " +
-        "tier's idiom, every temporary released with `using`; `owned-dispose` the same with " +
-        "`x[Symbol.dispose]()`; `python` the same workload in pure Python (one call into a Python loop), a " +
+        "(terminal operations, `getItem(key, Extract.int)`, `getattr(name, Extract.float)`, `call(args, kwargs, " +
+        "Extract.int)`, `call0(Extract.ignore)`, `iter(Extract.int)`, which make no object; one `py.withPool` per " +
+        "100 operations where new objects are made); `owned` the experimental tier's idiom, the same terminal " +
+        "operations and every object made per operation released with `using`; `owned-dispose` the chained, " +
+        "non-terminal form (`d.getItem(i)!.extract(...)`) with an explicit `x[Symbol.dispose]()` per temporary; " +
+        "`python` the same workload in pure Python (one call into a Python loop), a " +
         "reference. In the callback floor, every member is one Python loop calling its own callee: `raw` is a " +
         "`PyCFunction` on a raw `Deno.UnsafeCallback` (METH_O for `map`, METH_FASTCALL for the floor rows) " +
         "doing what the TypeScript function does. The machine is shared: compare ratios within this run only.",

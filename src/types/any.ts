@@ -208,6 +208,30 @@ function positionalHint(
   return e;
 }
 
+/**
+ * Internal: a terminal operation's extractor, checked before the operation
+ * runs; `undefined` for the object form (no extractor given).
+ */
+export function terminal<T>(
+  extract: FromPyObject<T> | undefined,
+  where: string,
+): Item<T> | undefined {
+  return extract === undefined ? undefined : extractorItem(extract, where);
+}
+
+/**
+ * Internal: an operation's new reference `p` (`null`: it raised) as the
+ * object form, a `PyAny` owned by the tier, or, with `it`, as the extracted
+ * JS value with no object made (a terminal operation).
+ */
+export function finish<T>(
+  py: PythonBase,
+  p: Ptr | null,
+  it: Item<T> | undefined,
+): PyAny | T {
+  return it === undefined ? wrap(py, p, PyAny) : extractResult(it, p, py);
+}
+
 /** Internal: a new tuple of converted arguments. */
 function argsTuple(py: PythonBase, args: readonly unknown[]): Ptr {
   const sym = runtime().sym;
@@ -553,18 +577,11 @@ export class PyAny {
   getattr<T>(name: string | PyAny, extract: FromPyObject<T>): T;
   getattr<T>(name: string | PyAny, extract?: FromPyObject<T>): PyAny | T {
     const key = typeof name === "string" ? strCache(name) : ptrOf(name);
-    if (extract === undefined) {
-      return wrap(
-        this.#py,
-        runtime().sym.PyObject_GetAttr(ptrOf(this), key),
-        PyAny,
-      );
-    }
-    const it = extractorItem(extract, "getattr");
-    return extractResult(
-      it,
-      runtime().sym.PyObject_GetAttr(ptrOf(this), key),
+    const it = terminal(extract, "getattr");
+    return finish(
       this.#py,
+      runtime().sym.PyObject_GetAttr(ptrOf(this), key),
+      it,
     );
   }
 
@@ -661,19 +678,8 @@ export class PyAny {
     kwargs?: Kwargs,
     extract?: FromPyObject<T>,
   ): PyAny | T {
-    if (extract === undefined) {
-      return wrap(
-        this.#py,
-        callPtr(this.#py, ptrOf(this), args, kwargs),
-        PyAny,
-      );
-    }
-    const it = extractorItem(extract, "call");
-    return extractResult(
-      it,
-      callPtr(this.#py, ptrOf(this), args, kwargs),
-      this.#py,
-    );
+    const it = terminal(extract, "call");
+    return finish(this.#py, callPtr(this.#py, ptrOf(this), args, kwargs), it);
   }
 
   /**
@@ -755,18 +761,11 @@ export class PyAny {
   /** `self()` read with an extractor (terminal: no object for the result). */
   call0<T>(extract: FromPyObject<T>): T;
   call0<T>(extract?: FromPyObject<T>): PyAny | T {
-    if (extract === undefined) {
-      return wrap(
-        this.#py,
-        runtime().sym.PyObject_CallObject(ptrOf(this), null),
-        PyAny,
-      );
-    }
-    const it = extractorItem(extract, "call0");
-    return extractResult(
-      it,
-      runtime().sym.PyObject_CallObject(ptrOf(this), null),
+    const it = terminal(extract, "call0");
+    return finish(
       this.#py,
+      runtime().sym.PyObject_CallObject(ptrOf(this), null),
+      it,
     );
   }
 
@@ -838,9 +837,7 @@ export class PyAny {
     extract?: FromPyObject<T>,
   ): PyAny | T {
     const sym = runtime().sym;
-    const it = extract === undefined
-      ? undefined
-      : extractorItem(extract, "callMethod");
+    const it = terminal(extract, "callMethod");
     const m = sym.PyObject_GetAttr(ptrOf(this), strCache(name));
     if (m === null) throw fetchError();
     let res: Ptr | null;
@@ -849,9 +846,7 @@ export class PyAny {
     } finally {
       sym.Py_DecRef(m);
     }
-    return it === undefined
-      ? wrap(this.#py, res, PyAny)
-      : extractResult(it, res, this.#py);
+    return finish(this.#py, res, it);
   }
 
   /** `self.name()`. */
@@ -915,15 +910,11 @@ export class PyAny {
   getItem<T>(key: unknown, extract?: FromPyObject<T>): PyAny | T | undefined {
     const sym = runtime().sym;
     const self = ptrOf(this);
-    const it = extract === undefined
-      ? undefined
-      : extractorItem(extract, "getItem");
+    const it = terminal(extract, "getItem");
     const k = toPy(key, this.#py);
     const res = sym.PyObject_GetItem(self, k);
     sym.Py_DecRef(k);
-    return it === undefined
-      ? wrap(this.#py, res, PyAny)
-      : extractResult(it, res, this.#py);
+    return finish(this.#py, res, it);
   }
 
   /** `self[key] = value`. */
@@ -1504,9 +1495,7 @@ export class PyAny {
    */
   iter<T>(extract: FromPyObject<T>): IterableIterator<T>;
   iter<T>(extract?: FromPyObject<T>): PyIterator | IterableIterator<T> {
-    const it = extract === undefined
-      ? undefined
-      : extractorItem(extract, "iter");
+    const it = terminal(extract, "iter");
     const pyIt = wrap(
       this.#py,
       runtime().sym.PyObject_GetIter(ptrOf(this)),
@@ -1634,17 +1623,13 @@ export class PyIterator extends PyAny {
   nextItem<T>(extract: FromPyObject<T>): T | undefined;
   nextItem<T>(extract?: FromPyObject<T>): PyAny | T | undefined {
     const sym = runtime().sym;
-    const it = extract === undefined
-      ? undefined
-      : extractorItem(extract, "nextItem");
+    const it = terminal(extract, "nextItem");
     const item = sym.PyIter_Next(ptrOf(this));
     if (item === null) {
       if (sym.PyErr_Occurred() !== null) throw fetchError();
       return undefined;
     }
-    return it === undefined
-      ? wrap(this.py(), item, PyAny)
-      : extractResult(it, item, this.py());
+    return finish(this.py(), item, it);
   }
 }
 

@@ -17,8 +17,15 @@ import { fetchError } from "../core/err.ts";
 import { PyTypeError } from "./exceptions.ts";
 import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
-import { type FromPyObject, ptrOf, PyAny, wrap, wrapBorrowed } from "./any.ts";
-import { extractorItem, extractResult } from "./extract.ts";
+import {
+  type FromPyObject,
+  ptrOf,
+  PyAny,
+  terminal,
+  wrap,
+  wrapBorrowed,
+} from "./any.ts";
+import { extractResult } from "./extract.ts";
 import { PyList } from "./list.ts";
 import { type PythonBase, tokenState } from "./python.ts";
 
@@ -176,9 +183,7 @@ export class PyDict extends PyAny {
   ): PyAny | T | undefined {
     const sym = runtime().sym;
     const p = self(this, "getItem");
-    const it = extract === undefined
-      ? undefined
-      : extractorItem(extract, "getItem");
+    const it = terminal(extract, "getItem");
     const k = toPy(key, this.py());
     const v = sym.PyDict_GetItemWithError(p, k);
     if (v === null) {
