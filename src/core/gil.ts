@@ -143,6 +143,10 @@ export class Scope {
    * the exception objects of errors caught in it. `null` for internal scopes.
    */
   tier: Tier | null;
+  /** A callback scope's enclosing scope, restored when it ends. */
+  outer: Scope | null = null;
+  /** Whether the GIL was marked held before a callback scope opened. */
+  outerHeld = false;
   constructor(poolStart: number, tier: Tier | null) {
     this.poolStart = poolStart;
     this.tier = tier;
@@ -369,23 +373,57 @@ function checkSync<R>(result: R): R {
 }
 
 /**
- * Run a TypeScript function called from Python (the GIL is held by Python's
- * caller on this thread) in a fresh scope of its own: what the callback
- * makes is released when it returns, as PyO3's per-call `GILPool`. Returns
- * `undefined` without calling `f` when this thread does not hold the GIL (a
- * call arriving from another Python thread).
+ * Open the scope of a TypeScript function called from Python (the GIL is
+ * held by Python's caller on this thread): what the callback makes is
+ * released when {@linkcode leaveCallbackScope} closes it, as PyO3's
+ * per-call `GILPool`. Returns `null`, opening nothing, when this thread does
+ * not hold the GIL (a call arriving from another Python thread). No closure
+ * and one allocation per call: the trampoline runs this on every call.
+ */
+export function enterCallbackScope(): Scope | null {
+  if (!gilHeld && loadedRuntime().sym.PyGILState_Check() !== 1) return null;
+  // The handler is user code, run inside whatever operation called Python.
+  enterUser();
+  const scope = new Scope(pooled.length, null); // its tier is set once known
+  scope.outer = current;
+  scope.outerHeld = gilHeld;
+  current = scope;
+  setGilHeld(true);
+  return scope;
+}
+
+/**
+ * Close a scope opened by {@linkcode enterCallbackScope}: release what it
+ * owns and restore the scope and GIL state around it (whatever happens while
+ * releasing, even the JS stack running out).
+ */
+export function leaveCallbackScope(scope: Scope): void {
+  scope.active = false;
+  try {
+    releasePooled(scope.poolStart, Dead.PoolEnded);
+    releaseSlots(scope);
+  } finally {
+    current = scope.outer;
+    setGilHeld(scope.outerHeld);
+    scope.outer = null;
+    leaveUser();
+  }
+}
+
+/**
+ * Run `f` in the scope of a TypeScript function called from Python (see
+ * {@linkcode enterCallbackScope}). Returns `undefined` without calling `f`
+ * when this thread does not hold the GIL.
  */
 export function withCallbackScope<R>(
   f: (scope: Scope) => R,
 ): R | undefined {
-  const r = loadedRuntime();
-  if (!gilHeld && r.sym.PyGILState_Check() !== 1) return undefined;
-  // The handler is user code, run inside whatever operation called Python.
-  enterUser();
+  const scope = enterCallbackScope();
+  if (scope === null) return undefined;
   try {
-    return inScope(f, null); // the handler's tier is set once it is known
+    return f(scope);
   } finally {
-    leaveUser();
+    leaveCallbackScope(scope);
   }
 }
 
