@@ -131,10 +131,25 @@ export interface Tier {
 export class Scope {
   /** Index into the pool array where this scope's references start. */
   readonly poolStart: number;
-  /** Owned references of this scope; `undefined` marks a free slot. */
-  readonly slots: (Ref | undefined)[] = [];
-  /** Free slot indexes. */
-  readonly free: number[] = [];
+  #slots: (Ref | undefined)[] | null = null;
+  #free: number[] | null = null;
+  /**
+   * Owned references of this scope; `undefined` marks a free slot. Made on
+   * first use: most scopes (a pool-tier scope, a TypeScript function's scope
+   * that makes nothing) never own a slot, and every TypeScript function
+   * called from Python opens one.
+   */
+  get slots(): (Ref | undefined)[] {
+    return this.#slots ??= [];
+  }
+  /** Free slot indexes (made on first use, as `slots`). */
+  get free(): number[] {
+    return this.#free ??= [];
+  }
+  /** Does the slot table hold anything (without making it)? */
+  get hasSlots(): boolean {
+    return this.#slots !== null && this.#slots.length > 0;
+  }
   /** Still open? */
   active = true;
   /**
@@ -182,7 +197,7 @@ export function releasePooled(start: number, why: Dead): void {
 }
 
 function releaseSlots(scope: Scope): void {
-  if (scope.slots.length === 0) return; // free slots exist only below slots.length
+  if (!scope.hasSlots) return; // free slots exist only below slots.length
   const sym = runtime().sym;
   for (const ref of scope.slots) {
     if (ref !== undefined && ref.ptr !== null) {
