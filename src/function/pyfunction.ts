@@ -38,7 +38,7 @@ import {
   unregisterDefs,
   varargsConvention,
 } from "../core/threads.ts";
-import { PyAny, wrap, wrapBorrowed } from "../types/any.ts";
+import { PyAny, wrap } from "../types/any.ts";
 import { promiseToPy } from "../types/awaitable.ts";
 import { PyCFunction } from "../types/cfunction.ts";
 import { PyDict } from "../types/dict.ts";
@@ -352,14 +352,17 @@ function invoke(
   // A copy of the entry's template: the object is made with all its keys
   // (one shape per function), and the stores below replace values.
   const params: PyArgs = { ...entry.template };
-  const ps = entry.sig.parameters;
-  for (let i = 0; i < ps.length; i++) {
-    const src = bound.sources[i];
-    params[ps[i].name] = wrapBorrowed(
-      py,
-      src >= 0 ? argp[src] : entry.defaults[i],
-      PyAny,
-    );
+  // What wrapBorrowed does, with the token check made once (the token was
+  // just made with this tier) instead of once per argument: measured about
+  // 15 ns per argument.
+  const tier = entry.tier;
+  const names = entry.paramNames;
+  const sources = bound.sources;
+  for (let i = 0; i < names.length; i++) {
+    const src = sources[i];
+    const p = src >= 0 ? argp[src] : entry.defaults[i]!;
+    sym.Py_IncRef(p);
+    params[names[i]] = new PyAny(KEY, tier.adopt(p), py);
   }
   if (entry.sig.varargs !== undefined) {
     const n = nargs - bound.varargsStart;
