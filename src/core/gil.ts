@@ -426,23 +426,6 @@ export function leaveCallbackScope(scope: Scope): void {
 }
 
 /**
- * Run `f` in the scope of a TypeScript function called from Python (see
- * {@linkcode enterCallbackScope}). Returns `undefined` without calling `f`
- * when this thread does not hold the GIL.
- */
-export function withCallbackScope<R>(
-  f: (scope: Scope) => R,
-): R | undefined {
-  const scope = enterCallbackScope();
-  if (scope === null) return undefined;
-  try {
-    return f(scope);
-  } finally {
-    leaveCallbackScope(scope);
-  }
-}
-
-/**
  * Release the GIL around `f` (`PyEval_SaveThread`/`PyEval_RestoreThread`), so
  * Python threads run. Python objects must not be used inside `f`: they throw.
  */
