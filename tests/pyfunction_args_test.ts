@@ -4,8 +4,9 @@
 // nested calls that reuse it while the outer handler still reads its
 // arguments, a garbage collection inside the handler (the scratch tuple must
 // never show the collector references it does not own), reference counts,
-// and the handler's argument object (own keys, a parameter called
-// `__proto__`).
+// the handler's argument object (own keys, a parameter called `__proto__`),
+// and arguments borrowed from the caller (no reference of their own:
+// disposing, keeping past the call, unbind).
 // Needs --allow-ffi --allow-env --allow-read --allow-run=python3.
 
 import assert from "node:assert/strict";
@@ -154,4 +155,52 @@ after = sys.getrefcount(o)
       assert.deepEqual(keys, ["a", "__proto__", "kwo", "va", "kws"]);
     });
   });
+
+  t(
+    "borrowed arguments: dispose, keep past the call, unbind, defaults",
+    () => {
+      withGil((py) => {
+        const g = api.PyDict.new(py);
+        py.run("import sys\no = object()", g);
+        const rc = (code: string) =>
+          py.eval(`sys.getrefcount(${code})`, g).extract(api.Extract.int);
+        const before = rc("o");
+        let kept: InstanceType<typeof api.PyAny> | undefined;
+        let held: ReturnType<typeof api.Py.from> | undefined;
+        let disposedUse = "";
+        g.setItem(
+          "f",
+          api.pyfunction(py, "f(a, b, c=(1, 2))", ({ a, b, c }) => {
+            // Disposing an argument drops nothing of the caller's (owned tier:
+            // the object is released; pool tier: the pool still owns it).
+            a[Symbol.dispose]();
+            try {
+              a.repr();
+            } catch (e) {
+              disposedUse = (e as Error).message;
+            }
+            if (held === undefined) {
+              kept = b;
+              held = b.unbind(); // a reference of its own (owned: b is moved)
+            }
+            return c;
+          }),
+        );
+        py.run("dflt = f(o, o)", g);
+        assert.equal(rc("o"), before + 1); // the Py's reference only
+        // The owned tier releases at dispose; the pool's dispose leaves it to the pool.
+        if (name === "owned") assert.match(disposedUse, /released/);
+        else assert.equal(disposedUse, "");
+        assert.throws(() => kept!.repr(), /released/);
+        held![Symbol.dispose]();
+        assert.equal(rc("o"), before);
+        // The default handed out 1000 more times: its count comes back.
+        const dflt = rc("dflt");
+        py.run("for _ in range(1000): f(o, o)", g);
+        assert.equal(rc("dflt"), dflt);
+        assert.equal(rc("o"), before);
+        assert.equal(py.eval("dflt", g).repr(), "(1, 2)");
+      });
+    },
+  );
 }

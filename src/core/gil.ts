@@ -47,12 +47,23 @@ export class Ref {
   owner: Scope | null;
   /** The user-code epoch at its creation (see `releasePtr`). */
   readonly born: number;
+  /**
+   * Borrowed from the caller of a TypeScript function for the length of the
+   * call (an argument, as PyO3 passes `Borrowed` arguments): the caller's
+   * reference keeps the object alive, this one holds none of its own.
+   * Releasing it (its pool or scope ending, `[Symbol.dispose]()`) drops
+   * nothing; moving it out (`unbind()`) takes a new reference. Only the
+   * trampoline sets it, on references registered in the call's own scope,
+   * which ends before the call returns.
+   */
+  borrowed: boolean;
   constructor(ptr: Ptr, slot: number, owner: Scope | null) {
     this.ptr = ptr;
     this.slot = slot;
     this.dead = Dead.Alive;
     this.owner = owner;
     this.born = epoch;
+    this.borrowed = false;
   }
 }
 
@@ -190,7 +201,7 @@ export function releasePooled(start: number, why: Dead): void {
     if (p !== null) {
       ref.ptr = null;
       ref.dead = why;
-      sym.Py_DecRef(p);
+      if (!ref.borrowed) sym.Py_DecRef(p);
     }
   }
   if (resources.length > 0) sweepResources();
@@ -204,7 +215,7 @@ function releaseSlots(scope: Scope): void {
       const p = ref.ptr;
       ref.ptr = null;
       ref.dead = Dead.ScopeEnded;
-      sym.Py_DecRef(p);
+      if (!ref.borrowed) sym.Py_DecRef(p);
     }
   }
   // Popping, not `length = 0` (a slow path in V8, see releasePooled).
