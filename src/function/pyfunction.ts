@@ -556,7 +556,9 @@ export function pyfunctionTableSize(): number {
  *
  * Objects the handler receives or makes live until it returns (a per-call
  * scope, as PyO3's per-call `GILPool`); keep one longer with `Py.from` /
- * `unbind()`.
+ * `unbind()`. The arguments are borrowed from Python's caller, as PyO3's
+ * `Borrowed` arguments: they hold no reference count of their own (the
+ * caller's keeps them alive for the call), so disposing one releases nothing.
  *
  * @example
  * ```ts ignore
