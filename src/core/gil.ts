@@ -47,12 +47,23 @@ export class Ref {
   owner: Scope | null;
   /** The user-code epoch at its creation (see `releasePtr`). */
   readonly born: number;
+  /**
+   * Borrowed from the caller of a TypeScript function for the length of the
+   * call (an argument, as PyO3 passes `Borrowed` arguments): the caller's
+   * reference keeps the object alive, this one holds none of its own.
+   * Releasing it (its pool or scope ending, `[Symbol.dispose]()`) drops
+   * nothing; moving it out (`unbind()`) takes a new reference. Only the
+   * trampoline sets it, on references registered in the call's own scope,
+   * which ends before the call returns.
+   */
+  borrowed: boolean;
   constructor(ptr: Ptr, slot: number, owner: Scope | null) {
     this.ptr = ptr;
     this.slot = slot;
     this.dead = Dead.Alive;
     this.owner = owner;
     this.born = epoch;
+    this.borrowed = false;
   }
 }
 
@@ -131,10 +142,25 @@ export interface Tier {
 export class Scope {
   /** Index into the pool array where this scope's references start. */
   readonly poolStart: number;
-  /** Owned references of this scope; `undefined` marks a free slot. */
-  readonly slots: (Ref | undefined)[] = [];
-  /** Free slot indexes. */
-  readonly free: number[] = [];
+  #slots: (Ref | undefined)[] | null = null;
+  #free: number[] | null = null;
+  /**
+   * Owned references of this scope; `undefined` marks a free slot. Made on
+   * first use: most scopes (a pool-tier scope, a TypeScript function's scope
+   * that makes nothing) never own a slot, and every TypeScript function
+   * called from Python opens one.
+   */
+  get slots(): (Ref | undefined)[] {
+    return this.#slots ??= [];
+  }
+  /** Free slot indexes (made on first use, as `slots`). */
+  get free(): number[] {
+    return this.#free ??= [];
+  }
+  /** Does the slot table hold anything (without making it)? */
+  get hasSlots(): boolean {
+    return this.#slots !== null && this.#slots.length > 0;
+  }
   /** Still open? */
   active = true;
   /**
@@ -143,6 +169,10 @@ export class Scope {
    * the exception objects of errors caught in it. `null` for internal scopes.
    */
   tier: Tier | null;
+  /** A callback scope's enclosing scope, restored when it ends. */
+  outer: Scope | null = null;
+  /** Whether the GIL was marked held before a callback scope opened. */
+  outerHeld = false;
   constructor(poolStart: number, tier: Tier | null) {
     this.poolStart = poolStart;
     this.tier = tier;
@@ -171,21 +201,21 @@ export function releasePooled(start: number, why: Dead): void {
     if (p !== null) {
       ref.ptr = null;
       ref.dead = why;
-      sym.Py_DecRef(p);
+      if (!ref.borrowed) sym.Py_DecRef(p);
     }
   }
   if (resources.length > 0) sweepResources();
 }
 
 function releaseSlots(scope: Scope): void {
-  if (scope.slots.length === 0) return; // free slots exist only below slots.length
+  if (!scope.hasSlots) return; // free slots exist only below slots.length
   const sym = runtime().sym;
   for (const ref of scope.slots) {
     if (ref !== undefined && ref.ptr !== null) {
       const p = ref.ptr;
       ref.ptr = null;
       ref.dead = Dead.ScopeEnded;
-      sym.Py_DecRef(p);
+      if (!ref.borrowed) sym.Py_DecRef(p);
     }
   }
   // Popping, not `length = 0` (a slow path in V8, see releasePooled).
@@ -369,22 +399,39 @@ function checkSync<R>(result: R): R {
 }
 
 /**
- * Run a TypeScript function called from Python (the GIL is held by Python's
- * caller on this thread) in a fresh scope of its own: what the callback
- * makes is released when it returns, as PyO3's per-call `GILPool`. Returns
- * `undefined` without calling `f` when this thread does not hold the GIL (a
- * call arriving from another Python thread).
+ * Open the scope of a TypeScript function called from Python (the GIL is
+ * held by Python's caller on this thread): what the callback makes is
+ * released when {@linkcode leaveCallbackScope} closes it, as PyO3's
+ * per-call `GILPool`. Returns `null`, opening nothing, when this thread does
+ * not hold the GIL (a call arriving from another Python thread). No closure
+ * and one allocation per call: the trampoline runs this on every call.
  */
-export function withCallbackScope<R>(
-  f: (scope: Scope) => R,
-): R | undefined {
-  const r = loadedRuntime();
-  if (!gilHeld && r.sym.PyGILState_Check() !== 1) return undefined;
+export function enterCallbackScope(): Scope | null {
+  if (!gilHeld && loadedRuntime().sym.PyGILState_Check() !== 1) return null;
   // The handler is user code, run inside whatever operation called Python.
   enterUser();
+  const scope = new Scope(pooled.length, null); // its tier is set once known
+  scope.outer = current;
+  scope.outerHeld = gilHeld;
+  current = scope;
+  setGilHeld(true);
+  return scope;
+}
+
+/**
+ * Close a scope opened by {@linkcode enterCallbackScope}: release what it
+ * owns and restore the scope and GIL state around it (whatever happens while
+ * releasing, even the JS stack running out).
+ */
+export function leaveCallbackScope(scope: Scope): void {
+  scope.active = false;
   try {
-    return inScope(f, null); // the handler's tier is set once it is known
+    releasePooled(scope.poolStart, Dead.PoolEnded);
+    releaseSlots(scope);
   } finally {
+    current = scope.outer;
+    setGilHeld(scope.outerHeld);
+    scope.outer = null;
     leaveUser();
   }
 }

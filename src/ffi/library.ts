@@ -95,6 +95,12 @@ const LIBC_VIA_LIBPYTHON = {
     parameters: ["pointer", "buffer", "pointer"],
     result: "pointer",
   },
+  /** void* memcpy(void* dest, const void* src, size_t n): foreign memory to foreign memory */
+  memcpyPtr: {
+    name: "memcpy",
+    parameters: ["pointer", "pointer", "pointer"],
+    result: "pointer",
+  },
   /** void* dlopen(const char* filename, int flags) */
   dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
   /** char* dlerror(void) */

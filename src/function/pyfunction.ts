@@ -23,7 +23,12 @@ import {
 } from "../core/convert.ts";
 import { fetchError, restoreError } from "../core/err.ts";
 import { PyTypeError } from "../types/exceptions.ts";
-import { isThenable, type Tier, withCallbackScope } from "../core/gil.ts";
+import {
+  enterCallbackScope,
+  isThenable,
+  leaveCallbackScope,
+  type Tier,
+} from "../core/gil.ts";
 import { loadedRuntime, type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import {
@@ -33,7 +38,7 @@ import {
   unregisterDefs,
   varargsConvention,
 } from "../core/threads.ts";
-import { PyAny, wrap, wrapBorrowed } from "../types/any.ts";
+import { PyAny, wrap } from "../types/any.ts";
 import { promiseToPy } from "../types/awaitable.ts";
 import { PyCFunction } from "../types/cfunction.ts";
 import { PyDict } from "../types/dict.ts";
@@ -78,9 +83,16 @@ interface Entry {
    */
   nameIndex: Ptr;
   paramNames: readonly string[];
+  /** The Python minor version whose argument-error wording to follow. */
+  minor: number;
+  /** Every parameter name as an own property (see `invoke`). */
+  template: PyArgs;
 }
 
 const ID_ATTR = "__pyembed_function_id__";
+/** `ID_ATTR` as an interned `str` (set with the trampoline). */
+let idKey: Ptr | null = null;
+const NO_NAMES: readonly string[] = Object.freeze([]);
 const table: (Entry | undefined)[] = [];
 const freeIds: number[] = [];
 let live = 0;
@@ -115,6 +127,23 @@ function trampolineFn(
   nargsRaw: number | bigint,
   kwnames: Deno.PointerValue,
 ): Deno.PointerValue {
+  return call(self, Number(nargsRaw), kwnames, args, null, null);
+}
+
+/**
+ * Every call from Python, either convention: the positional arguments are
+ * fastcall's `argv` (`argv`, keyword values after them) or varargs' tuple
+ * (`tuple`, keyword values in the list `kwValues`); `kwnames` is the tuple of
+ * keyword names or NULL.
+ */
+function call(
+  self: Deno.PointerValue,
+  nargs: number,
+  kwnames: Deno.PointerValue,
+  argv: Deno.PointerValue,
+  tuple: Deno.PointerValue,
+  kwValues: Deno.PointerValue,
+): Deno.PointerValue {
   if (callDepth >= MAX_CALL_DEPTH) {
     // The caller holds the GIL (it is calling us); do as little as possible.
     if (recursionErrorType !== null) {
@@ -127,27 +156,31 @@ function trampolineFn(
   }
   callDepth++;
   try {
-    const out = withCallbackScope((scope) => {
+    const scope = enterCallbackScope();
+    if (scope === null) {
+      foreignThreadError();
+      return null;
+    }
+    try {
       const sym = runtime().sym;
-      try {
-        const idObj = sym.PyDict_GetItemWithError(
-          sym.PyModule_GetDict(self!)!,
-          strCache(ID_ATTR),
-        );
-        const id = idObj === null ? -1 : sym.PyLong_AsDouble(idObj);
-        const entry = table[id];
-        if (entry === undefined) {
-          throw PyTypeError.newErr("this TypeScript function was released");
-        }
-        scope.tier = entry.tier; // errors caught in the handler are owned as its tier owns objects
-        return invoke(entry, scope, args, Number(nargsRaw), kwnames);
-      } catch (e) {
-        restoreError(e);
-        return null;
+      const idObj = sym.PyDict_GetItemWithError(
+        sym.PyModule_GetDict(self!)!,
+        idKey!,
+      );
+      const entry = idObj === null
+        ? undefined
+        : table[sym.PyLong_AsDouble(idObj)];
+      if (entry === undefined) {
+        throw PyTypeError.newErr("this TypeScript function was released");
       }
-    });
-    if (out === undefined) foreignThreadError();
-    return out === undefined ? null : out;
+      scope.tier = entry.tier; // errors caught in the handler are owned as its tier owns objects
+      return invoke(entry, scope, nargs, kwnames, argv, tuple, kwValues);
+    } catch (e) {
+      restoreError(e);
+      return null;
+    } finally {
+      leaveCallbackScope(scope);
+    }
   } catch {
     // Only reachable when the JS stack ran out while unwinding above: never
     // let a JS exception escape into C; Python gets a RecursionError.
@@ -164,6 +197,80 @@ function trampolineFn(
   } finally {
     callDepth--;
   }
+}
+
+// --- reading fastcall's argv --------------------------------------------------
+//
+// Every Deno pointer primitive (`UnsafePointerView.getPointer`,
+// `UnsafePointer.create`/`offset`) is a slow op, 60-80 ns a call, while an FFI
+// call on V8's fast path costs 5-10 ns. So argv is read with FFI calls only:
+// libc's `memcpy` copies its pointers into the items of a private scratch
+// tuple, `PyTuple_GetItem` hands each one back as a pointer object, and a
+// second `memcpy` (from calloc'ed zeros) clears the items again. Nothing can
+// run in between (no allocation, so no garbage collection, which would
+// otherwise see references the tuple does not own), and the tuple is never
+// reachable from Python. The arguments are read before any user code runs,
+// so a nested call may reuse the tuple.
+
+/** Initial scratch size, in pointers; grows to the largest call seen. */
+const SCRATCH_MIN = 16;
+let scratch: Ptr | null = null;
+let scratchItems: Ptr | null = null;
+let scratchZeros: Ptr | null = null;
+let scratchCap = 0;
+const NO_ARGS: readonly Ptr[] = Object.freeze([]);
+/** Offset of `ob_item` in a `PyTupleObject` (64-bit, non-debug builds). */
+const TUPLE_ITEMS = 24;
+
+function growScratch(n: number): void {
+  const sym = runtime().sym;
+  let cap = scratchCap === 0 ? SCRATCH_MIN : scratchCap;
+  while (cap < n) cap *= 2;
+  const t = sym.PyTuple_New(ssize(cap));
+  if (t === null) throw fetchError();
+  const zeros = sym.calloc(BigInt(cap), 8n);
+  if (zeros === null) {
+    sym.Py_DecRef(t);
+    throw new Error("out of memory");
+  }
+  if (scratch !== null) sym.Py_DecRef(scratch); // its items are all NULL
+  if (scratchZeros !== null) sym.free(scratchZeros);
+  scratch = t;
+  // Computed once per tuple (an op, outside the hot path).
+  scratchItems = Deno.UnsafePointer.offset(t, TUPLE_ITEMS);
+  scratchZeros = zeros;
+  scratchCap = cap;
+}
+
+/** The `n` pointers of `argv` (borrowed from the caller). */
+function readArgv(argv: Ptr, n: number): Ptr[] {
+  const sym = runtime().sym;
+  if (n > scratchCap) growScratch(n);
+  const size = ssize(n * 8);
+  const t = scratch!;
+  sym.memcpyPtr(scratchItems!, argv, size);
+  const out: Ptr[] = [];
+  for (let i = 0; i < n; i++) out.push(sym.PyTuple_GetItem(t, ssize(i))!);
+  sym.memcpyPtr(scratchItems!, scratchZeros!, size);
+  return out;
+}
+
+/** The arguments of a varargs call: the tuple's items, then the keyword values. */
+function readVarargs(
+  tuple: Ptr,
+  nargs: number,
+  kwValues: Deno.PointerValue,
+  nkw: number,
+): Ptr[] {
+  const sym = runtime().sym;
+  const out: Ptr[] = [];
+  for (let i = 0; i < nargs; i++) {
+    out.push(sym.PyTuple_GetItem(tuple, ssize(i))!);
+  }
+  for (let j = 0; j < nkw; j++) {
+    out.push(sym.PyList_GetItem(kwValues!, ssize(j))!);
+  }
+  return out;
 }
 
 // A call from another Python thread reaches this trampoline directly only in
@@ -203,48 +310,76 @@ function foreignThreadError(): void {
 function invoke(
   entry: Entry,
   scope: unknown,
-  args: Deno.PointerValue,
   nargs: number,
   kwnames: Deno.PointerValue,
+  argv: Deno.PointerValue,
+  tuple: Deno.PointerValue,
+  kwValues: Deno.PointerValue,
 ): Deno.PointerValue {
   const sym = runtime().sym;
   const nkw = kwnames === null ? 0 : Number(sym.PyTuple_Size(kwnames));
-  const names: string[] = [];
-  for (let j = 0; j < nkw; j++) {
-    const k = sym.PyTuple_GetItem(kwnames!, ssize(j))!;
-    const idx = sym.PyDict_GetItemWithError(entry.nameIndex, k);
-    // A name that is no parameter's: with **kwargs it can only land there
-    // (the dict is filled from the Python string objects), so the binder just
-    // needs a string distinct from every parameter name; without **kwargs it
-    // is an error whose message needs the text.
-    names.push(
-      idx !== null
-        ? entry.paramNames[sym.PyLong_AsDouble(idx)]
-        : entry.sig.varkw !== undefined
-        ? `\0kw${j}`
-        : strToJs(k),
-    );
+  const n = nargs + nkw;
+  // Read first: user code below may make a nested call (see readArgv).
+  const argp = n === 0
+    ? NO_ARGS
+    : argv !== null
+    ? readArgv(argv, n)
+    : readVarargs(tuple!, nargs, kwValues, nkw);
+  let bound;
+  if (nkw === 0) {
+    bound = bindArguments(entry.sig, nargs, NO_NAMES, entry.minor);
+  } else {
+    const names: string[] = [];
+    for (let j = 0; j < nkw; j++) {
+      const k = sym.PyTuple_GetItem(kwnames!, ssize(j))!;
+      const idx = sym.PyDict_GetItemWithError(entry.nameIndex, k);
+      // A name that is no parameter's: with **kwargs it can only land there
+      // (the dict is filled from the Python string objects), so the binder
+      // just needs a string distinct from every parameter name; without
+      // **kwargs it is an error whose message needs the text.
+      names.push(
+        idx !== null
+          ? entry.paramNames[sym.PyLong_AsDouble(idx)]
+          : entry.sig.varkw !== undefined
+          ? `\0kw${j}`
+          : strToJs(k),
+      );
+    }
+    bound = bindArguments(entry.sig, nargs, names, entry.minor);
   }
-  const bound = bindArguments(entry.sig, nargs, names, runtime().version.minor);
   if ("error" in bound) throw PyTypeError.newErr(bound.error);
   const py = new entry.tokenClass(KEY, scope, entry.tier);
-  const view = nargs + nkw > 0 ? new Deno.UnsafePointerView(args!) : null;
-  const argAt = (i: number): Ptr => view!.getPointer(i * 8)!;
-  const params: PyArgs = {};
-  const ps = entry.sig.parameters;
-  for (let i = 0; i < ps.length; i++) {
-    const src = bound.sources[i];
-    params[ps[i].name] = wrapBorrowed(
-      py,
-      src >= 0 ? argAt(src) : entry.defaults[i],
-      PyAny,
-    );
+  // A copy of the entry's template: the object is made with all its keys
+  // (one shape per function), and the stores below replace values.
+  const params: PyArgs = { ...entry.template };
+  // Each parameter is a tier object registered in this call's scope. An
+  // argument's reference is borrowed from the caller (`Ref.borrowed`: no
+  // incref now, no decref when the scope ends; the caller's reference
+  // outlives the scope, as for PyO3's `Borrowed` arguments). A default gets
+  // a reference of its own: a sweep during the call may release the entry's
+  // (a threaded-mode call can outlive the exposed function). The token was
+  // just made with this tier, so it is not checked again per argument.
+  const tier = entry.tier;
+  const names = entry.paramNames;
+  const sources = bound.sources;
+  for (let i = 0; i < names.length; i++) {
+    const src = sources[i];
+    let ref;
+    if (src >= 0) {
+      ref = tier.adopt(argp[src]);
+      ref.borrowed = true;
+    } else {
+      const d = entry.defaults[i]!;
+      sym.Py_IncRef(d);
+      ref = tier.adopt(d);
+    }
+    params[names[i]] = new PyAny(KEY, ref, py);
   }
   if (entry.sig.varargs !== undefined) {
     const n = nargs - bound.varargsStart;
     const t = sym.PyTuple_New(ssize(n))!;
     for (let i = 0; i < n; i++) {
-      const a = argAt(bound.varargsStart + i);
+      const a = argp[bound.varargsStart + i];
       sym.Py_IncRef(a);
       sym.PyTuple_SetItem(t, ssize(i), a);
     }
@@ -258,7 +393,7 @@ function invoke(
         sym.PyDict_SetItem(
           d,
           sym.PyTuple_GetItem(kwnames!, ssize(j))!,
-          argAt(nargs + j),
+          argp[nargs + j],
         ) !== 0
       ) {
         throw fetchError();
@@ -296,32 +431,21 @@ function varargsFn(
   try {
     const sym = loadedRuntime().sym;
     const n = args === null ? 0 : Number(sym.PyTuple_Size(args));
-    const items = n > 0 ? Deno.UnsafePointer.offset(args!, 24) : null; // ob_item
     const nk = kwargs === null ? 0 : Number(sym.PyDict_Size(kwargs));
-    if (nk === 0) return trampolineFn(self, items, n, null);
+    if (nk === 0) return call(self, n, null, null, args, null);
     const keys = sym.PyDict_Keys(kwargs!);
     const values = keys === null ? null : sym.PyDict_Values(kwargs!);
     const names = values === null ? null : sym.PyList_AsTuple(keys!);
     try {
       if (names === null) return null; // MemoryError set
-      // Its own array: a nested call must not overwrite it.
-      const argv = new BigUint64Array(n + nk);
-      if (n > 0) {
-        const view = new Deno.UnsafePointerView(items!);
-        for (let i = 0; i < n; i++) argv[i] = view.getBigUint64(i * 8);
-      }
-      for (let j = 0; j < nk; j++) {
-        const v = sym.PyList_GetItem(values!, ssize(j));
-        argv[n + j] = BigInt(Deno.UnsafePointer.value(v));
-      }
-      return trampolineFn(self, Deno.UnsafePointer.of(argv), n, names);
+      return call(self, n, names, null, args, values);
     } finally {
       if (names !== null) sym.Py_DecRef(names);
       if (values !== null) sym.Py_DecRef(values);
       if (keys !== null) sym.Py_DecRef(keys);
     }
   } catch {
-    return null; // never unwind into C (trampolineFn catches the rest)
+    return null; // never unwind into C (call catches the rest)
   }
 }
 
@@ -351,6 +475,7 @@ function getTrampoline(): { pointer: Deno.PointerObject } {
     }
     entry = varargsTrampoline;
   }
+  idKey = strCache(ID_ATTR);
   prepareThreads(entry.pointer);
   prepareForeignThreadError();
   if (recursionErrorType === null) {
@@ -441,7 +566,9 @@ export function pyfunctionTableSize(): number {
  *
  * Objects the handler receives or makes live until it returns (a per-call
  * scope, as PyO3's per-call `GILPool`); keep one longer with `Py.from` /
- * `unbind()`.
+ * `unbind()`. The arguments are borrowed from Python's caller, as PyO3's
+ * `Borrowed` arguments: they hold no reference count of their own (the
+ * caller's keeps them alive for the call), so disposing one releases nothing.
  *
  * @example
  * ```ts
@@ -578,6 +705,8 @@ function functionPtr<P extends PythonBase>(
     doc,
     nameIndex,
     paramNames,
+    minor: r.version.minor,
+    template: argsTemplate(sig),
   };
   table[id] = entry;
   live++;
@@ -621,6 +750,24 @@ function makeFunctionObject(entry: Entry, id: number, name: string): Ptr {
   } finally {
     sym.Py_DecRef(self);
   }
+}
+
+/** An object whose own properties are the handler's parameter names. */
+function argsTemplate(sig: Signature): PyArgs {
+  const t: Record<string, unknown> = {};
+  const names = sig.parameters.map((p) => p.name);
+  if (sig.varargs !== undefined) names.push(sig.varargs);
+  if (sig.varkw !== undefined) names.push(sig.varkw);
+  for (const n of names) {
+    // Defined, not assigned: a parameter may be called `__proto__`.
+    Object.defineProperty(t, n, {
+      value: undefined,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  }
+  return t as PyArgs;
 }
 
 /** A calloc'ed `PyMethodDef` {name, meth, METH_FASTCALL | METH_KEYWORDS, doc}. */

@@ -18,7 +18,7 @@ import {
   releasePtr,
   type Tier,
 } from "../core/gil.ts";
-import type { Ptr } from "../core/runtime.ts";
+import { type Ptr, runtime } from "../core/runtime.ts";
 
 function freeSlot(ref: Ref): void {
   // The owning scope, not the current one: a callback's scope may release
@@ -49,13 +49,14 @@ export const OWNED: Tier = {
     ref.ptr = null;
     ref.dead = Dead.Disposed;
     freeSlot(ref);
-    releasePtr(p, ref.born);
+    if (!ref.borrowed) releasePtr(p, ref.born);
   },
   moveOut(ref: Ref): Ptr {
     const p = ref.ptr!;
     ref.ptr = null;
     ref.dead = Dead.Moved;
     freeSlot(ref);
+    if (ref.borrowed) runtime().sym.Py_IncRef(p); // the caller's reference stays the caller's
     return p;
   },
 };
