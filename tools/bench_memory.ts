@@ -6,7 +6,9 @@
  * - the stable tier without `py.withPool` (every temporary waits for the pool);
  * - the stable tier with `py.withPool` around each iteration;
  * - the experimental tier with `using` (released at once);
- * - the experimental tier without `using` (released when the scope ends).
+ * - the experimental tier without `using` (released when the scope ends);
+ * - both tiers with the terminal idiom, `ident.call([x], undefined,
+ *   Extract.float)`: no object is made, no `withPool` or `using` written.
  *
  * "after" is measured at the end of the loop, inside the GIL scope, before the
  * scope releases anything: that is the growth a long loop sees. Each variant
@@ -14,7 +16,7 @@
  * first (so a growing one cannot lend them memory it freed).
  *
  * ```sh
- * deno task bench:memory            # all four, 1,000,000 iterations
+ * deno task bench:memory            # all six, 1,000,000 iterations
  * deno task bench:memory 200000     # fewer iterations
  * ```
  *
@@ -96,7 +98,7 @@ function row(
   };
 }
 
-/** Run the four variants. */
+/** Run the six variants. */
 export function measureMemory(iterations = ITERATIONS): MemoryRow[] {
   const rows: MemoryRow[] = [];
   // Warm up both tiers (JIT, caches) so the first variant is not charged for it.
@@ -111,6 +113,9 @@ export function measureMemory(iterations = ITERATIONS): MemoryRow[] {
       f.extract(O.Extract.float);
     }
   });
+  // The terminal variants' lambda, compiled once here (the code cache keeps
+  // it), so neither variant is charged for the cache entry.
+  P.Python.withGil((py) => py.eval("lambda x: x"));
 
   let sum = 0;
   {
@@ -169,6 +174,49 @@ export function measureMemory(iterations = ITERATIONS): MemoryRow[] {
       })(),
     );
   }
+  // The terminal idiom (README, "Hot loops"): the float goes to Python as an
+  // argument and comes back as a number; no object is made for either, so
+  // neither `withPool` nor `using` is needed.
+  {
+    const base = blocks();
+    rows.push(
+      P.Python.withGil((py) => {
+        const ident = py.eval("lambda x: x");
+        const before = snap(blocksInside(py));
+        for (let i = 0; i < iterations; i++) {
+          sum += ident.call([i + 0.5], undefined, P.Extract.float);
+        }
+        const after = snap(blocksInside(py));
+        return () =>
+          row(
+            "pool, terminal `call(args, kw, Extract.float)`",
+            before,
+            after,
+            base,
+          );
+      })(),
+    );
+  }
+  {
+    const base = blocks();
+    rows.push(
+      O.Python.withGil((py) => {
+        using ident = py.eval("lambda x: x");
+        const before = snap(blocksInsideOwned(py));
+        for (let i = 0; i < iterations; i++) {
+          sum += ident.call([i + 0.5], undefined, O.Extract.float);
+        }
+        const after = snap(blocksInsideOwned(py));
+        return () =>
+          row(
+            "owned, terminal `call(args, kw, Extract.float)`",
+            before,
+            after,
+            base,
+          );
+      })(),
+    );
+  }
   if (sum === 0) throw new Error("unreachable");
   return rows;
 }
@@ -205,11 +253,12 @@ if (import.meta.main) {
   console.log(memoryTable(rows));
   const flat = rows.filter((r) =>
     r.variant === "owned, with `using`" ||
-    r.variant === "pool, with `py.withPool`"
+    r.variant === "pool, with `py.withPool`" ||
+    r.variant.includes("terminal")
   );
   const ok = flat.every((r) => r.rssMb < 2);
   console.log(
-    `\ntarget (owned with using, pool with withPool: RSS grows < 2 MB): ${
+    `\ntarget (owned with using, pool with withPool, terminal in both: RSS grows < 2 MB): ${
       ok ? "met" : "NOT met"
     }`,
   );
