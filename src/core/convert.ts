@@ -618,33 +618,22 @@ function objectToPy(v: object, py: unknown, depth: number): Ptr {
 }
 
 /**
- * Set by {@linkcode kwargsToPy}: was its result a dict it built itself (so
- * exactly a `dict`, with no type check needed before `PyObject_Call`)?
+ * Keyword arguments given as a plain object or a Map, as a new dict whose
+ * string keys are the interned names {@linkcode strCache} keeps, as CPython
+ * interns keyword names: no string is encoded per call (measured: the
+ * generic conversion of `{ c: 3 }` cost ~800 ns, most of it encoding the
+ * key). The result is exactly a `dict`. `null` for anything else (a tier
+ * object, an array, a class instance, a `[toPyObject]` value), which the
+ * caller converts with {@linkcode toPy}.
  */
-export let kwargsBuilt = false;
-
-/**
- * Keyword arguments (a plain object or a Map) as a new dict whose string
- * keys are the interned names {@linkcode strCache} keeps, as CPython interns
- * keyword names: no string is encoded per call (measured: the generic
- * conversion of `{ c: 3 }` cost ~800 ns, most of it encoding the key).
- * Anything else converts as {@linkcode toPy} does; {@linkcode kwargsBuilt}
- * tells which happened.
- */
-export function kwargsToPy(v: unknown, py: unknown): Ptr {
+export function kwargsToPy(v: unknown, py: unknown): Ptr | null {
   if (
-    typeof v === "object" && v !== null && !Array.isArray(v) &&
-    borrowedPtr(v) === undefined
+    typeof v !== "object" || v === null || Array.isArray(v) ||
+    borrowedPtr(v) !== undefined
   ) {
-    const d = plainKwargs(v, py);
-    if (d !== null) {
-      kwargsBuilt = true; // set after any user code, which may have called us
-      return d;
-    }
+    return null;
   }
-  const out = toPy(v, py);
-  kwargsBuilt = false;
-  return out;
+  return plainKwargs(v, py);
 }
 
 /** A plain object or Map as a dict with interned keys; `null` for anything else. */

@@ -219,10 +219,28 @@ let scratchItems: Ptr | null = null;
 let scratchZeros: Ptr | null = null;
 let scratchCap = 0;
 const NO_ARGS: readonly Ptr[] = Object.freeze([]);
-/** Offset of `ob_item` in a `PyTupleObject` (64-bit, non-debug builds). */
-const TUPLE_ITEMS = 24;
+/**
+ * Offset of `ob_item` in a `PyTupleObject`: `tuple.__basicsize__` (CPython
+ * sets it to the struct's size without the item array), read once from the
+ * running interpreter instead of assumed, so a build with another layout
+ * (`Py_TRACE_REFS`) is written at its own offset.
+ */
+let tupleItems = -1;
+function tupleItemsOffset(): number {
+  if (tupleItems >= 0) return tupleItems;
+  const r = runtime();
+  const size = r.sym.PyObject_GetAttr(r.types.tuple, strCache("__basicsize__"));
+  if (size === null) throw fetchError();
+  const n = r.sym.PyLong_AsDouble(size);
+  r.sym.Py_DecRef(size);
+  if (!(n > 0) || n % 8 !== 0) {
+    throw new Error(`unexpected tuple.__basicsize__ ${n}`);
+  }
+  return (tupleItems = n);
+}
 
 function growScratch(n: number): void {
+  const items = tupleItemsOffset(); // before anything is allocated
   const sym = runtime().sym;
   let cap = scratchCap === 0 ? SCRATCH_MIN : scratchCap;
   while (cap < n) cap *= 2;
@@ -237,7 +255,7 @@ function growScratch(n: number): void {
   if (scratchZeros !== null) sym.free(scratchZeros);
   scratch = t;
   // Computed once per tuple (an op, outside the hot path).
-  scratchItems = Deno.UnsafePointer.offset(t, TUPLE_ITEMS);
+  scratchItems = Deno.UnsafePointer.offset(t, items);
   scratchZeros = zeros;
   scratchCap = cap;
 }

@@ -15,11 +15,9 @@ import { type Ptr, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import {
   type FromPyObject,
-  itemAt,
-  itemAtAs,
-  NOT_AN_INDEX,
   ptrOf,
   PyAny,
+  sequenceItem,
   sliceOf,
   wrap,
 } from "./any.ts";
@@ -100,12 +98,7 @@ export class PyTuple extends PyAny {
   override getItem<T>(index: unknown, extract: FromPyObject<T>): T;
   override getItem<T>(index: unknown, extract?: FromPyObject<T>): PyAny | T {
     self(this, "getItem");
-    if (extract === undefined) {
-      return itemAt(this, index, runtime().sym.PyTuple_GetItem) ??
-        (super.getItem(index) as PyAny);
-    }
-    const v = itemAtAs(this, index, runtime().sym.PyTuple_GetItem, extract);
-    return v !== NOT_AN_INDEX ? v : (super.getItem(index, extract) as T);
+    return sequenceItem(this, index, runtime().sym.PyTuple_GetItem, extract);
   }
 
   /** `len(self)`. */
