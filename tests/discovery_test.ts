@@ -7,6 +7,7 @@
 // python3, the pyenv interpreters), --allow-read and --allow-env; files are
 // only written by the python3 subprocesses (the temporary virtualenv).
 
+import { runDeno } from "./fixtures/child.ts";
 import assert from "node:assert/strict";
 import { SYSTEM_LIBRARY_DIRS } from "../src/ffi/library.ts";
 
@@ -53,17 +54,17 @@ async function discover(
   env: Record<string, string>,
   args: string[] = [],
 ): Promise<Outcome> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-config", ...flags, FIXTURE, ...args],
-    cwd: ROOT,
-    env: { ...baseEnv(), ...env },
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stdout = decoder.decode(out.stdout);
-  const stderr = decoder.decode(out.stderr);
+  const out = await runDeno(
+    ["run", "--no-config", ...flags, FIXTURE, ...args],
+    {
+      cwd: ROOT,
+      env: { ...baseEnv(), ...env },
+      clearEnv: true,
+      timeoutMs: 120_000, // killed, not waited for, if discovery hangs
+    },
+  );
+  const stdout = out.stdout;
+  const stderr = out.timedOut ? `timed out\n${out.stderr}` : out.stderr;
   const line = stdout.trim().split("\n").at(-1) ?? "";
   let parsed: Omit<Outcome, "code" | "stderr">;
   try {

@@ -2,6 +2,7 @@
 // read from deno.json, so the task's narrow permissions are what is tested.
 // Needs --allow-run (the Deno binary, python3), --allow-read and --allow-env.
 
+import { runDeno } from "./fixtures/child.ts";
 import assert from "node:assert/strict";
 import { SYSTEM_LIBRARY_DIRS } from "../src/ffi/library.ts";
 
@@ -32,19 +33,16 @@ async function doctor(env: Record<string, string>) {
     const value = Deno.env.get(name);
     if (value !== undefined) base[name] = value;
   }
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: doctorArgs(),
+  const out = await runDeno(doctorArgs(), {
     cwd: ROOT,
     env: { ...base, ...env },
     clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+    timeoutMs: 120_000, // killed, not waited for, if the doctor hangs
+  });
   return {
     code: out.code,
-    stdout: decoder.decode(out.stdout),
-    stderr: decoder.decode(out.stderr),
+    stdout: out.stdout,
+    stderr: out.timedOut ? `timed out\n${out.stderr}` : out.stderr,
   };
 }
 

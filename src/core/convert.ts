@@ -275,6 +275,20 @@ export function byteArrayToJs(p: Ptr): Uint8Array<ArrayBuffer> {
 
 const TWO53 = 2 ** 53;
 
+/**
+ * A new `int` from an integral number or a bigint of any size: a safe
+ * integer directly (`PyLong_FromDouble`, no BigInt made), anything larger
+ * through its digits.
+ */
+export function intToPy(v: number | bigint): Ptr {
+  if (typeof v === "number" && Number.isSafeInteger(v)) {
+    const p = runtime().sym.PyLong_FromDouble(v);
+    if (p === null) throw fetchError();
+    return p;
+  }
+  return bigintToPy(BigInt(v));
+}
+
 /** A new `int` from a JS bigint of any size. */
 export function bigintToPy(v: bigint): Ptr {
   const sym = runtime().sym;

@@ -12,7 +12,7 @@
 import { gilHeld, withGilScope } from "./gil.ts";
 import { cstr, type Ptr, type Runtime, runtime } from "./runtime.ts";
 import { strCache } from "./convert.ts";
-import { drainIds, runKit } from "./kit.ts";
+import { callPy, drainIds, runKit } from "./kit.ts";
 import { setSignalErrorHook } from "./signals.ts";
 import { ssize } from "./ssize.ts";
 
@@ -97,23 +97,10 @@ export function strNew(r: Runtime, s: string): Ptr {
   return p;
 }
 
-/** Internal helper shared with `src/types/err.ts`. */
+/** Internal helper shared with `src/types/err.ts`: `builtins.<name>` (RuntimeError when absent). */
 export function builtinType(r: Runtime, name: string): Ptr {
-  const key = r.sym.PyUnicode_InternFromString(cstr(name))!;
-  const t = r.sym.PyDict_GetItemWithError(r.builtins, key);
-  r.sym.Py_DecRef(key);
+  const t = r.sym.PyDict_GetItemWithError(r.builtins, strCache(name));
   return t ?? builtinType(r, "RuntimeError");
-}
-
-/** Internal helper shared with `src/types/err.ts`. */
-export function callOne(r: Runtime, callable: Ptr, arg: Ptr): Ptr {
-  const args = r.sym.PyTuple_New(Deno.UnsafePointer.create(1n))!;
-  r.sym.Py_IncRef(arg);
-  r.sym.PyTuple_SetItem(args, null, arg);
-  const res = r.sym.PyObject_Call(callable, args, null);
-  r.sym.Py_DecRef(args);
-  if (res === null) throw fetchError();
-  return res;
 }
 
 /** str(obj) as a JS string; never throws (falls back to a placeholder). */
@@ -340,7 +327,7 @@ function carryJsError(r: Runtime, exc: Ptr, e: object): void {
   drainIds(kit.dead, (id) => jsErrors.delete(id));
   const id = nextJsError++;
   const idObj = sym.PyLong_FromDouble(id)!;
-  const token = callOne(r, kit.make, idObj);
+  const token = callPy(kit.make, [idObj]);
   sym.Py_DecRef(idObj);
   const rc = sym.PyObject_SetAttr(exc, strCache("_pyembed_js"), token);
   sym.Py_DecRef(token);
@@ -469,13 +456,13 @@ export function restoreError(e: unknown): void {
       ? `${name}: ${message}`
       : `${name}: ${message}\n${stack}`;
     const msg = strNew(r, text);
-    const exc = callOne(r, builtinType(r, "RuntimeError"), msg);
+    const exc = callPy(builtinType(r, "RuntimeError"), [msg]);
     r.sym.Py_DecRef(msg);
     if (withNotes) {
       const add = getAttrStr(r, exc, "add_note");
       if (add) {
         const note = strNew(r, `JavaScript stack:\n${stack}`);
-        const res = callOne(r, add, note);
+        const res = callPy(add, [note]);
         r.sym.Py_DecRef(res);
         r.sym.Py_DecRef(note);
         r.sym.Py_DecRef(add);

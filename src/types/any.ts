@@ -1153,16 +1153,12 @@ export class PyAny {
    * ```
    */
   repr(): string {
-    return this.#stringify(runtime().sym.PyObject_Repr(ptrOf(this)));
+    return takeStr(runtime().sym.PyObject_Repr(ptrOf(this)));
   }
 
   /** `str(self)`. */
   str(): string {
-    return this.#stringify(runtime().sym.PyObject_Str(ptrOf(this)));
-  }
-
-  #stringify(s: Ptr | null): string {
-    return takeStr(s);
+    return takeStr(runtime().sym.PyObject_Str(ptrOf(this)));
   }
 
   /** `str(self)`, or a placeholder when the object was released or `__str__` raised. */

@@ -193,7 +193,7 @@ function call(f: Ptr, ...args: Ptr[]): Ptr {
  *
  * const ac = new AbortController();
  * const job = Python.withGil((py) =>
- *   py.eval("__import__('asyncio').sleep(60)").awaitAsync(undefined, { signal: ac.signal })
+ *   py.eval("__import__('asyncio').sleep(5)").awaitAsync(undefined, { signal: ac.signal })
  * );
  * ac.abort();
  * await assert.rejects(job, (e) => e instanceof PyErr && e.typeName === "CancelledError");

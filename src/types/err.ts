@@ -8,7 +8,6 @@
 import { borrowedPtr, TpFlags, typeFlags, typeName } from "../core/convert.ts";
 import {
   builtinType,
-  callOne,
   causeOf,
   errGil,
   errorOf,
@@ -28,6 +27,7 @@ import {
   type Tier,
 } from "../core/gil.ts";
 import { type Ptr, type Runtime, runtime } from "../core/runtime.ts";
+import { callPy } from "../core/kit.ts";
 import { decrefAnywhere, Strong } from "../core/strong.ts";
 import type { PyAny } from "./any.ts";
 import type { Py } from "./py.ts";
@@ -333,7 +333,7 @@ export class PyErr extends Error {
     const r = runtime();
     const type = builtinType(r, (this.constructor as typeof PyErr).pyName);
     const msg = strNew(r, this.#lazy.message);
-    const value = callOne(r, type, msg);
+    const value = callPy(type, [msg]);
     r.sym.Py_DecRef(msg);
     this.#lazy = null;
     this.#own(value);
@@ -432,14 +432,13 @@ export class PyErr extends Error {
    * the exception object is held (not after `releaseValue()`).
    */
   static {
-    const NONE = Symbol("no cause read yet");
+    // `has`, not `get() ?? ...`: "no cause" (undefined) is a cached answer too.
     const causes = new WeakMap<PyErr, unknown>();
     Object.defineProperty(PyErr.prototype, "cause", {
       configurable: true,
       enumerable: false,
       get(this: PyErr): unknown {
-        const known = causes.get(this) ?? NONE;
-        if (known !== NONE) return known;
+        if (causes.has(this)) return causes.get(this);
         const v = this.#ptr();
         if (v === null) return undefined;
         const c = errGil(() => causeOf(v));

@@ -10,6 +10,7 @@ import {
   throwsLike,
   ticks,
 } from "./suite.ts";
+import { runDeno } from "../fixtures/child.ts";
 
 /** Registers the "Errors, misuse and process exit" tests for one tier. */
 export function defineErrorTests(ctx: SuiteContext): void {
@@ -402,18 +403,20 @@ export function defineErrorTests(ctx: SuiteContext): void {
       import.meta.url,
     ).href;
     const run = async (variant: number) => {
-      const out = await new Deno.Command(execPath, {
-        args: [
-          "eval",
-          "--ext=ts",
-          "--v8-flags=--expose-gc",
-          childScript(modUrl, variant),
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const err = new TextDecoder().decode(out.stderr);
-      const stdout = new TextDecoder().decode(out.stdout);
+      // Killed after a timeout (a hang at exit fails instead of stalling).
+      const out = await runDeno([
+        "eval",
+        "--ext=ts",
+        "--v8-flags=--expose-gc",
+        childScript(modUrl, variant),
+      ], { timeoutMs: 120_000 });
+      const err = out.stderr;
+      const stdout = out.stdout;
+      assert.equal(
+        out.timedOut,
+        false,
+        `variant ${variant}: timed out\n${err}`,
+      );
       assert.equal(
         out.code,
         0,

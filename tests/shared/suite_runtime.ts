@@ -171,7 +171,7 @@ export function defineRuntimeTests(ctx: SuiteContext): void {
     Python.withGil((py) => {
       const g = PyDict.new(py);
       py.run(
-        "import threading, time\nflag = []\ndef work():\n    time.sleep(0.02)\n    flag.append(1)\nt = threading.Thread(target=work)\nt.start()\n",
+        "import threading, time\nflag = []\ndef work():\n    time.sleep(0.02)\n    flag.append(1)\nt = threading.Thread(target=work, daemon=True)\nt.start()\n",
         g,
       );
       const r = py.allowThreads(() => {
@@ -188,7 +188,7 @@ export function defineRuntimeTests(ctx: SuiteContext): void {
         return two;
       });
       assert.equal(r, 2);
-      py.run("t.join()", g);
+      py.run("t.join(5)", g); // bounded: a stuck thread fails the check below
       assert.deepEqual(
         g.getItem("flag")?.toJs(),
         [1],
