@@ -15,6 +15,23 @@ const TIERS: [string, TierModule][] = [
 for (const [tier, M] of TIERS) {
   const { Python, Extract, PyTypeError } = M;
 
+  Deno.test(`${tier}: Extract.typedArray leaves nothing behind (no pool entry, no reference)`, () => {
+    Python.withGil((py) => {
+      const a = py.eval("__import__('array').array('d', [1.5, 2.5])");
+      // The buffer's marker borrows None: None's count is unchanged by an
+      // extraction even in the stable tier, whose pool would keep a marker
+      // (and its reference) until the scope ends (immortal from 3.12 on).
+      const noneCount = (): number =>
+        py.eval("__import__('sys').getrefcount(None)").extract(Extract.int);
+      const before = noneCount();
+      for (let i = 0; i < 1000; i++) {
+        assert.equal(a.extract(Extract.typedArray(Float64Array))[1], 2.5);
+        assert.equal(a.extract(Extract.shapedArray(Float64Array)).shape[0], 2);
+      }
+      assert.ok(Math.abs(noneCount() - before) < 10, `${noneCount() - before}`);
+    });
+  });
+
   Deno.test(`${tier}: Extract.typedArray copies array.array and memoryview items`, () => {
     Python.withGil((py) => {
       const a = py.eval("__import__('array').array('d', [1.5, -2.0, 3.25])");

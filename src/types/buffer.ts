@@ -10,7 +10,7 @@ import { fetchError } from "../core/err.ts";
 import { PyTypeError } from "./exceptions.ts";
 import {
   Dead,
-  type Ref,
+  Ref,
   registerResource,
   type Releasable,
   unregisterResource,
@@ -283,6 +283,12 @@ function foreign(p: Ptr | null, n: number): ArrayBuffer {
 const keptForever: Uint8Array[] = [];
 
 /**
+ * Internal: run `f` over `obj`'s buffer, released when `f` returns; nothing
+ * is left in a pool or scope (Extract.typedArray and Extract.shapedArray).
+ */
+export let withTransientBuffer: <R>(obj: PyAny, f: (b: PyBuffer) => R) => R;
+
+/**
  * A Python object's memory, acquired through the buffer protocol
  * (`PyObject_GetBuffer` with `PyBUF_RECORDS_RO`, or `PyBUF_RECORDS` when
  * `{ writable: true }`): PyO3's `PyBuffer<T>`. Works for any exporter:
@@ -413,6 +419,21 @@ export class PyBuffer {
    * ```
    */
   static get(obj: PyAny, options: PyBufferOptions = {}): PyBuffer {
+    return PyBuffer.#acquire(obj, options, false);
+  }
+
+  /**
+   * `get`, or with `transient` a buffer that belongs to no pool or scope
+   * (its marker is a `Ref` no tier adopted, borrowing `None`, and nothing is
+   * registered): for a caller that releases it before returning, as
+   * `Extract.typedArray` does, so that an extraction leaves nothing behind
+   * in the stable tier's pool.
+   */
+  static #acquire(
+    obj: PyAny,
+    options: PyBufferOptions,
+    transient: boolean,
+  ): PyBuffer {
     const p = ptrOf(obj);
     const state = tokenState(obj.py());
     const r = runtime();
@@ -422,8 +443,13 @@ export class PyBuffer {
     if (r.sym.PyObject_GetBuffer(p, struct, flags) !== 0) throw fetchError();
     let marker: Ref;
     try {
-      r.sym.Py_IncRef(r.none);
-      marker = state.tier.adopt(r.none);
+      if (transient) {
+        marker = new Ref(r.none, -1, null);
+        marker.borrowed = true; // no reference of its own, none released
+      } else {
+        r.sym.Py_IncRef(r.none);
+        marker = state.tier.adopt(r.none);
+      }
     } catch (e) {
       r.sym.PyBuffer_Release(struct);
       throw e;
@@ -436,8 +462,19 @@ export class PyBuffer {
       state.tier.dispose(marker);
       throw e;
     }
-    registerResource(b.#resource);
+    if (!transient) registerResource(b.#resource);
     return b;
+  }
+
+  static {
+    withTransientBuffer = <R>(obj: PyAny, f: (b: PyBuffer) => R): R => {
+      const b = PyBuffer.#acquire(obj, {}, true);
+      try {
+        return f(b);
+      } finally {
+        b.release();
+      }
+    };
   }
 
   /** The item format, in `struct` module syntax (`"d"`, `"<i"`, `"Zd"`, `"B"`). */

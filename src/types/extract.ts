@@ -31,7 +31,7 @@ import type { PythonBase } from "./python.ts";
 import {
   type BufferArrayConstructor,
   isBufferArrayConstructor,
-  PyBuffer,
+  withTransientBuffer,
 } from "./buffer.ts";
 
 function downcastErrorPtr(p: Ptr, target: string): PyTypeError {
@@ -445,12 +445,7 @@ export const Extract: {
     checkArrayType(type, "Extract.typedArray");
     return Object.freeze({
       extract: (obj: PyAny): InstanceType<C> => {
-        const b = PyBuffer.get(obj);
-        try {
-          return b.toTypedArray(type);
-        } finally {
-          b.release();
-        }
+        return withTransientBuffer(obj, (b) => b.toTypedArray(type));
       },
     });
   },
@@ -460,12 +455,10 @@ export const Extract: {
     checkArrayType(type, "Extract.shapedArray");
     return Object.freeze({
       extract: (obj: PyAny): { shape: number[]; data: InstanceType<C> } => {
-        const b = PyBuffer.get(obj);
-        try {
-          return { shape: [...b.shape], data: b.toTypedArray(type) };
-        } finally {
-          b.release();
-        }
+        return withTransientBuffer(obj, (b) => ({
+          shape: [...b.shape],
+          data: b.toTypedArray(type),
+        }));
       },
     });
   },
