@@ -26,7 +26,7 @@
 
 import { debug } from "../ffi/library.ts";
 import { PERMISSIONS_SOURCE } from "./permissions_py.ts";
-import type { Ptr, Runtime } from "./runtime.ts";
+import { cstr, FILE_INPUT, type Ptr, type Runtime } from "./runtime.ts";
 
 /** The values `InitializeOptions.permissions` accepts. */
 export type PermissionsMode = "deno";
@@ -88,11 +88,6 @@ export function checkPermissionsMode(mode: unknown): void {
   }
 }
 
-const enc = new TextEncoder();
-function cstr(s: string): Uint8Array<ArrayBuffer> {
-  return enc.encode(s + "\0") as Uint8Array<ArrayBuffer>;
-}
-
 /**
  * Install the audit hook, once per process (idempotent; an audit hook
  * cannot be removed, so the permissions stay on for the life of the
@@ -131,7 +126,7 @@ export function enablePermissions(r: Runtime, mode: PermissionsMode): void {
       const co = sym.Py_CompileString(
         cstr(PERMISSIONS_SOURCE),
         cstr("<pyembed permissions>"),
-        257, // Py_file_input
+        FILE_INPUT,
       );
       const res = co === null ? null : sym.PyEval_EvalCode(co, ns, ns);
       if (co !== null) sym.Py_DecRef(co);

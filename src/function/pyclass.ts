@@ -387,6 +387,9 @@ export function pyclass<P extends PythonBase>(
       }
       const sig = withSelf(m, listed[m] ?? "(*args)");
       const parsed = parseSignature(sig, { pythonMinor: r.version.minor });
+      // __iter__ must return an iterator: a JS array or iterable becomes
+      // one (chosen here, once per method, not tested on every call).
+      const isIter = m === "__iter__";
       set(
         m,
         pymethod(py, sig, (params) => {
@@ -395,8 +398,7 @@ export function pyclass<P extends PythonBase>(
             (...a: unknown[]) => unknown
           >;
           const out = obj[m](...jsArgs(parsed, params));
-          // __iter__ must return an iterator: a JS array or iterable becomes one.
-          return m === "__iter__" && out !== null && typeof out === "object" &&
+          return isIter && out !== null && typeof out === "object" &&
               !(out instanceof PyAny)
             ? py.builtins().getattr("iter").call1(
               Symbol.iterator in out ? [...(out as Iterable<unknown>)] : out,
