@@ -501,6 +501,38 @@ for i in range(2000):
     },
   );
 
+  t(
+    "every call reaches its own function while dropped functions' memory is reused",
+    () => {
+      // The trampoline finds a call's function by its `self` module's dict
+      // address (a cache over the id in that dict): a function made where a
+      // dropped one lived must never run the old handler, and a key two
+      // live functions share must still reach each one.
+      withGil((py) => {
+        const g = api.PyDict.new(py);
+        const kept: unknown[] = [];
+        // The stable tier releases each dropped function at its withPool's end.
+        const pool = (py as { withPool?: (f: () => void) => void }).withPool
+          ?.bind(py) ?? ((f: () => void) => f());
+        for (let i = 0; i < 3000; i++) {
+          pool(() => {
+            const f = api.pyfunction(py, "f()", () => i);
+            g.setItem("f", f);
+            assert.equal(py.eval("f()", g).extract(api.Extract.int), i);
+            if (i % 10 === 0) kept.push(api.Py.from(f));
+            else (f as { [Symbol.dispose]?: () => void })[Symbol.dispose]?.();
+            g.delItem("f");
+          });
+        }
+        py.run("import gc; gc.collect()");
+        kept.forEach((f, j) => {
+          g.setItem("f", (f as { bind(py: unknown): unknown }).bind(py));
+          assert.equal(py.eval("f()", g).extract(api.Extract.int), j * 10);
+        });
+      });
+    },
+  );
+
   // ---- 6. modules ---------------------------------------------------------------
 
   t("pymodule + addFunction: import, call, inspect.signature", () => {
