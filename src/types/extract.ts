@@ -14,7 +14,7 @@ import {
   indexToNumber,
   intToBigint,
   isSubtype,
-  strToJs,
+  strToJsIfStr,
   TpFlags,
   tupleSize,
   typeFlags,
@@ -304,8 +304,9 @@ export const Extract: {
   }),
   float: builtin("Extract.float", (p) => floatToJs(p)),
   str: builtin("Extract.str", (p) => {
-    requireFlagPtr(p, TpFlags.Unicode, "PyString");
-    return strToJs(p);
+    const s = strToJsIfStr(p);
+    if (s === null) throw downcastErrorPtr(p, "PyString");
+    return s;
   }),
   bool: builtin("Extract.bool", (p) => {
     // `bool` has two instances and no subclasses: a type check and a truth
