@@ -107,6 +107,22 @@ export function defineAnyTests(ctx: SuiteContext): void {
           k(f.call([true], k(PyDict.fromEntries(py, { z: "q" })))).toJs(),
           [[true], M({ z: "q" })],
         );
+        // A GIL-independent Py holding a dict is converted as that dict
+        // (kwargs recognises plain objects by their prototype, not by
+        // excluding tier objects first).
+        const held = ctx.tier.Py.from(k(PyDict.fromEntries(py, { h: 1 })));
+        assert.deepEqual(k(f.call([], held as never)).toJs(), [
+          [],
+          M({ h: 1 }),
+        ]);
+        held[Symbol.dispose]();
+        // A class instance is no plain object: converted by toPy, which
+        // refuses it, as before.
+        throwsLike(
+          () => f.call([], new (class Opts {})() as never),
+          PyTypeError,
+          "cannot convert a JS Opts to a Python object: pass a primitive, array, Map, Set, plain object, Uint8Array, or implement [toPyObject](py)",
+        );
         assert.deepEqual(k(c.callMethod0("m")).toJs(), [[], M({})]);
         assert.deepEqual(k(c.callMethod1("m", 1, 2)).toJs(), [[1, 2], M({})]);
         assert.deepEqual(k(c.callMethod("m", [3], { k: [4] })).toJs(), [
