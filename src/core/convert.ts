@@ -541,19 +541,32 @@ export function toPy(v: unknown, py: unknown, depth = 0): Ptr {
     sym.Py_IncRef(r.none);
     return r.none;
   }
-  // Arrays and typed arrays are never tier objects (Array.isArray and
-  // ArrayBuffer.isView run no user code, even on a Proxy): skip the checks.
-  const borrowed = Array.isArray(v) || ArrayBuffer.isView(v)
-    ? undefined
-    : borrowedPtr(v as object);
-  if (borrowed !== undefined) {
-    sym.Py_IncRef(borrowed);
-    return borrowed;
-  }
-  // Anything else may run user code (a [toPyObject] method, getters, Proxy
-  // traps, a function's `name`): see `enterUser` in gil.ts.
+  // Anything here may run user code (a [toPyObject] method, getters, Proxy
+  // traps, a function's `name`, `Object.getPrototypeOf` on a Proxy): see
+  // `enterUser` in gil.ts.
   enterUser();
   try {
+    // A tier object or `Py` has its class's prototype: the brand checks
+    // (`borrowedPtr`) are asked only of objects with another one. A failed
+    // private-field check costs ~30 ns in V8, and a plain object, Map or
+    // Set would fail two. Arrays and typed arrays are never tier objects; a
+    // function may be a `pyproxy` view (found by its own borrower). (An
+    // object whose prototype was replaced by `Object.prototype`, `null`,
+    // `Map.prototype` or `Set.prototype` is converted as what it now looks
+    // like.)
+    if (!Array.isArray(v) && !ArrayBuffer.isView(v)) {
+      const proto = Object.getPrototypeOf(v);
+      if (
+        proto !== Object.prototype && proto !== null &&
+        proto !== Map.prototype && proto !== Set.prototype
+      ) {
+        const borrowed = borrowedPtr(v as object);
+        if (borrowed !== undefined) {
+          sym.Py_IncRef(borrowed);
+          return borrowed;
+        }
+      }
+    }
     return objectToPy(v as object, py, depth);
   } finally {
     leaveUser();
