@@ -440,6 +440,8 @@ export const SYMBOLS = {
   },
   /** PyObject* PyTuple_New(Py_ssize_t len)  (new) */
   PyTuple_New: { parameters: ["pointer"], result: "pointer" },
+  /** void PyObject_GC_UnTrack(void* op): the collector no longer visits `op` */
+  PyObject_GC_UnTrack: { parameters: ["pointer"], result: "void" },
   /** PyObject* PyTuple_GetItem(PyObject* p, Py_ssize_t pos)  (borrowed) */
   PyTuple_GetItem: { parameters: ["pointer", "pointer"], result: "pointer" },
   /** int PyTuple_SetItem(PyObject* p, Py_ssize_t pos, PyObject* o)  (steals o) */

@@ -286,12 +286,12 @@ function call(
 // `UnsafePointer.create`/`offset`) is a slow op, 60-80 ns a call, while an FFI
 // call on V8's fast path costs 5-10 ns. So argv is read with FFI calls only:
 // libc's `memcpy` copies its pointers into the items of a private scratch
-// tuple, `PyTuple_GetItem` hands each one back as a pointer object, and a
-// second `memcpy` (from calloc'ed zeros) clears the items again. Nothing can
-// run in between (no allocation, so no garbage collection, which would
-// otherwise see references the tuple does not own), and the tuple is never
-// reachable from Python. The arguments are read before any user code runs,
-// so a nested call may reuse the tuple.
+// tuple and `PyTuple_GetItem` hands each one back as a pointer object. The
+// items are left there after the call: the tuple is untracked by the cyclic
+// collector (`PyObject_GC_UnTrack`, so no collection visits the stale
+// pointers), never reachable from Python, and cleared before it is ever
+// released (`growScratch`). The arguments are read before any user code
+// runs, so a nested call may reuse the tuple.
 
 /** Initial scratch size, in pointers; grows to the largest call seen. */
 const SCRATCH_MIN = 16;
@@ -332,7 +332,13 @@ function growScratch(n: number): void {
     sym.Py_DecRef(t);
     throw new Error("out of memory");
   }
-  if (scratch !== null) sym.Py_DecRef(scratch); // its items are all NULL
+  sym.PyObject_GC_UnTrack(t); // see "reading fastcall's argv" above
+  if (scratch !== null) {
+    // Its items are stale borrowed pointers: cleared, so that its
+    // deallocation decrefs nothing.
+    sym.memcpyPtr(scratchItems!, scratchZeros!, ssize(scratchCap * 8));
+    sym.Py_DecRef(scratch);
+  }
   if (scratchZeros !== null) sym.free(scratchZeros);
   scratch = t;
   // Computed once per tuple (an op, outside the hot path).
@@ -350,7 +356,6 @@ function readArgv(argv: Ptr, n: number): Ptr[] {
   sym.memcpyPtr(scratchItems!, argv, size);
   const out: Ptr[] = [];
   for (let i = 0; i < n; i++) out.push(sym.PyTuple_GetItem(t, ssize(i))!);
-  sym.memcpyPtr(scratchItems!, scratchZeros!, size);
   return out;
 }
 
