@@ -8,7 +8,7 @@
  */
 
 import { fetchError } from "./err.ts";
-import { cstr, FILE_INPUT, type Ptr, runtime } from "./runtime.ts";
+import { cstr, newNamespace, type Ptr, runSource, runtime } from "./runtime.ts";
 import { ssize } from "./ssize.ts";
 
 /**
@@ -36,19 +36,10 @@ export function runKit<N extends string>(
 ): Record<N, Ptr> {
   const r = runtime();
   const sym = r.sym;
-  const ns = sym.PyDict_New();
+  const ns = newNamespace(sym, r.builtins);
   if (ns === null) throw fetchError();
   try {
-    const key = sym.PyUnicode_InternFromString(cstr("__builtins__"))!;
-    const rc = sym.PyDict_SetItem(ns, key, r.builtins);
-    sym.Py_DecRef(key);
-    if (rc !== 0) throw fetchError();
-    const co = sym.Py_CompileString(cstr(code), cstr(filename), FILE_INPUT);
-    if (co === null) throw fetchError();
-    const res = sym.PyEval_EvalCode(co, ns, ns);
-    sym.Py_DecRef(co);
-    if (res === null) throw fetchError();
-    sym.Py_DecRef(res);
+    if (!runSource(sym, ns, code, filename)) throw fetchError();
     const out = {} as Record<N, Ptr>;
     for (const name of names) {
       const k = sym.PyUnicode_InternFromString(cstr(name))!;

@@ -26,7 +26,13 @@
 
 import { debug } from "../ffi/library.ts";
 import { PERMISSIONS_SOURCE } from "./permissions_py.ts";
-import { cstr, FILE_INPUT, type Ptr, type Runtime } from "./runtime.ts";
+import {
+  cstr,
+  newNamespace,
+  type Ptr,
+  runSource,
+  type Runtime,
+} from "./runtime.ts";
 
 /** The values `InitializeOptions.permissions` accepts. */
 export type PermissionsMode = "deno";
@@ -115,28 +121,28 @@ export function enablePermissions(r: Runtime, mode: PermissionsMode): void {
       decide,
     );
     callback.unref();
-    const ns = sym.PyDict_New()!;
+    const ns = newNamespace(sym, r.builtins);
+    if (ns === null) {
+      throw new Error(
+        `Python.initialize({ permissions: "${mode}" }) failed: ${
+          pendingErrorText(r)
+        }`,
+      );
+    }
     try {
-      withName(r, "__builtins__", (n) => sym.PyDict_SetItem(ns, n, r.builtins));
       const addr = sym.PyLong_FromDouble(
         Number(Deno.UnsafePointer.value(callback.pointer)),
       )!;
       withName(r, "address", (n) => sym.PyDict_SetItem(ns, n, addr));
       sym.Py_DecRef(addr);
-      const co = sym.Py_CompileString(
-        cstr(PERMISSIONS_SOURCE),
-        cstr("<pyembed permissions>"),
-        FILE_INPUT,
-      );
-      const res = co === null ? null : sym.PyEval_EvalCode(co, ns, ns);
-      if (co !== null) sym.Py_DecRef(co);
-      if (res === null) {
+      if (
+        !runSource(sym, ns, PERMISSIONS_SOURCE, "<pyembed permissions>")
+      ) {
         const why = pendingErrorText(r);
         throw new Error(
           `Python.initialize({ permissions: "${mode}" }) failed: the audit hook could not be installed: ${why}`,
         );
       }
-      sym.Py_DecRef(res);
       const close = withName(
         r,
         "close",

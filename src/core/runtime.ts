@@ -115,6 +115,44 @@ export function cstr(s: string): Uint8Array<ArrayBuffer> {
 }
 
 /**
+ * A new dict whose `__builtins__` is `builtins` (the GIL held): the fresh
+ * namespace every piece of pyembed's own Python source runs in. `null`, with
+ * the Python error set, if it could not be made.
+ */
+export function newNamespace(sym: Sym, builtins: Ptr): Ptr | null {
+  const ns = sym.PyDict_New();
+  if (ns === null) return null;
+  const key = sym.PyUnicode_InternFromString(cstr("__builtins__"));
+  const rc = key === null ? -1 : sym.PyDict_SetItem(ns, key, builtins);
+  if (key !== null) sym.Py_DecRef(key);
+  if (rc !== 0) {
+    sym.Py_DecRef(ns);
+    return null;
+  }
+  return ns;
+}
+
+/**
+ * Compile `code` (pyembed's own source: well-formed, no NUL) as a file named
+ * `filename` and run it in `ns` (the GIL held). `false`, with the Python
+ * error set, when compiling or running it raised: the caller chooses what
+ * that error becomes (a thrown `PyErr`, a message, nothing).
+ */
+export function runSource(
+  sym: Sym,
+  ns: Ptr,
+  code: string,
+  filename: string,
+): boolean {
+  const co = sym.Py_CompileString(cstr(code), cstr(filename), FILE_INPUT);
+  const res = co === null ? null : sym.PyEval_EvalCode(co, ns, ns);
+  if (co !== null) sym.Py_DecRef(co);
+  if (res === null) return false;
+  sym.Py_DecRef(res);
+  return true;
+}
+
+/**
  * Does the JS thread hold the GIL right now (inside a scope, outside
  * `allowThreads`)? Written only by `gil.ts` through {@linkcode setGilHeld}.
  */
@@ -360,28 +398,24 @@ function runInNamespace(
   code: string,
   vars: Record<string, string>,
 ): Ptr {
-  const ns = must(sym.PyDict_New(), "dict");
-  const set = (k: string, v: Ptr): void => {
-    const key = must(sym.PyUnicode_InternFromString(cstr(k)), k);
-    sym.PyDict_SetItem(ns, key, v);
-  };
-  set("__builtins__", must(sym.PyEval_GetBuiltins(), "no builtins"));
+  const ns = must(
+    newNamespace(sym, must(sym.PyEval_GetBuiltins(), "no builtins")),
+    "dict",
+  );
   for (const [k, v] of Object.entries(vars)) {
+    const key = must(sym.PyUnicode_InternFromString(cstr(k)), k);
     const s = must(sym.PyUnicode_InternFromString(cstr(v)), k);
-    set(k, s);
+    sym.PyDict_SetItem(ns, key, s);
     sym.Py_DecRef(s);
+    sym.Py_DecRef(key);
   }
-  const co = sym.Py_CompileString(cstr(code), cstr("<pyembed>"), FILE_INPUT);
-  const res = co === null ? null : sym.PyEval_EvalCode(co, ns, ns);
-  if (co !== null) sym.Py_DecRef(co);
-  if (res === null) {
+  if (!runSource(sym, ns, code, "<pyembed>")) {
     sym.PyErr_Clear();
     sym.Py_DecRef(ns);
     throw new Error(
       "CPython initialization failed: pyembed's ownership code raised",
     );
   }
-  sym.Py_DecRef(res);
   return ns;
 }
 
@@ -808,22 +842,13 @@ function addSiteDir(r: Runtime, dir: string): void {
       "    sys.path[i:i] = added",
       "",
     ].join("\n");
-    const co = r.sym.Py_CompileString(
-      cstr(code),
-      cstr("<pyembed-venv>"),
-      FILE_INPUT,
-    );
-    const globals = r.sym.PyDict_New();
-    r.sym.PyDict_SetItem(
-      globals!,
-      r.sym.PyUnicode_InternFromString(cstr("__builtins__"))!,
-      r.builtins,
-    );
-    const res = co ? r.sym.PyEval_EvalCode(co, globals, globals) : null;
-    if (res === null) r.sym.PyErr_Clear();
-    else r.sym.Py_DecRef(res);
-    if (co) r.sym.Py_DecRef(co);
-    r.sym.Py_DecRef(globals);
+    const globals = newNamespace(r.sym, r.builtins);
+    if (
+      globals === null || !runSource(r.sym, globals, code, "<pyembed-venv>")
+    ) {
+      r.sym.PyErr_Clear();
+    }
+    if (globals !== null) r.sym.Py_DecRef(globals);
     debug(`added virtualenv site-packages ${dir}`);
   } finally {
     r.sym.PyGILState_Release(g);

@@ -60,7 +60,13 @@
  * @module
  */
 
-import { cstr, FILE_INPUT, type Ptr, type Runtime } from "./runtime.ts";
+import {
+  cstr,
+  newNamespace,
+  type Ptr,
+  runSource,
+  type Runtime,
+} from "./runtime.ts";
 
 const SIGINT = 2;
 /** Room for one `struct sigaction` (152 bytes on Linux glibc and musl). */
@@ -262,14 +268,13 @@ function setUp(r: Runtime): boolean {
     outerActPtr = Deno.UnsafePointer.of(outerAct);
     foundActPtr = Deno.UnsafePointer.of(foundAct);
     if (sigaction(SIGINT, null, outerActPtr) !== 0) return false;
-    const ns = sym.PyDict_New();
-    if (ns === null) return false;
+    const builtins = sym.PyEval_GetBuiltins();
+    const ns = builtins === null ? null : newNamespace(sym, builtins);
+    if (ns === null) {
+      sym.PyErr_Clear();
+      return false;
+    }
     try {
-      const builtins = sym.PyEval_GetBuiltins();
-      const key = sym.PyUnicode_InternFromString(cstr("__builtins__"));
-      if (builtins === null || key === null) return false;
-      sym.PyDict_SetItem(ns, key, builtins);
-      sym.Py_DecRef(key);
       const ok = run(sym, ns, SETUP_CODE);
       sigaction(SIGINT, null, foundActPtr);
       const handler = foundAct[0];
@@ -314,15 +319,9 @@ function setUp(r: Runtime): boolean {
 
 /** Run `code` in `ns`; false (and no exception left set) when it raised. */
 function run(sym: Runtime["sym"], ns: Ptr, code: string): boolean {
-  const co = sym.Py_CompileString(cstr(code), cstr("<pyembed>"), FILE_INPUT);
-  const res = co === null ? null : sym.PyEval_EvalCode(co, ns, ns);
-  if (co !== null) sym.Py_DecRef(co);
-  if (res === null) {
-    sym.PyErr_Clear();
-    return false;
-  }
-  sym.Py_DecRef(res);
-  return true;
+  if (runSource(sym, ns, code, "<pyembed>")) return true;
+  sym.PyErr_Clear();
+  return false;
 }
 
 // `signal.signal` raises ValueError outside CPython's main thread (the JS

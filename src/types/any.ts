@@ -20,15 +20,10 @@ import {
   typeName,
 } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
+import { runKit } from "../core/kit.ts";
 import { PyTypeError, PyValueError } from "./exceptions.ts";
 import { deadMessage, gilHeld, noGilError, type Ref } from "../core/gil.ts";
-import {
-  cstr,
-  EVAL_INPUT,
-  type Ptr,
-  type Runtime,
-  runtime,
-} from "../core/runtime.ts";
+import { type Ptr, type Runtime, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { type Py, pyFromOwned } from "./py.ts";
 import type { PyDict } from "./dict.ts";
@@ -251,7 +246,7 @@ function argsTuple(py: PythonBase, args: readonly unknown[]): Ptr {
 }
 
 /**
- * `lambda f, a, k: f(*a, **k)`, compiled once: calls whose keyword
+ * `def star_call(f, a, k): return f(*a, **k)`, compiled once: calls whose keyword
  * arguments are a Python object other than an exact dict go through it, so
  * a mapping is unpacked, and anything else raises, exactly as `f(**k)`
  * does in Python (`f() argument after ** must be a mapping, not list`).
@@ -260,20 +255,12 @@ function argsTuple(py: PythonBase, args: readonly unknown[]): Ptr {
 let starCall: Ptr | null = null;
 function starCallPtr(): Ptr {
   if (starCall !== null) return starCall;
-  const sym = runtime().sym;
-  const code = sym.Py_CompileString(
-    cstr("lambda f, a, k: f(*a, **k)"),
-    cstr("<pyembed>"),
-    EVAL_INPUT,
-  );
-  if (code === null) throw fetchError();
-  const g = sym.PyDict_New()!;
-  sym.PyDict_SetItem(g, strCache("__builtins__"), runtime().builtins);
-  const f = sym.PyEval_EvalCode(code, g, g);
-  sym.Py_DecRef(code);
-  sym.Py_DecRef(g);
-  if (f === null) throw fetchError();
-  return (starCall = f); // kept for the life of the process
+  // Kept for the life of the process.
+  return starCall = runKit(
+    "def star_call(f, a, k):\n    return f(*a, **k)\n",
+    "<pyembed>",
+    ["star_call"],
+  ).star_call;
 }
 
 /** Internal: call `callable` with converted positional and keyword arguments. */

@@ -40,6 +40,7 @@ import {
   typeName,
 } from "../core/convert.ts";
 import { fetchError } from "../core/err.ts";
+import { runKit } from "../core/kit.ts";
 import { PyErr } from "./err.ts";
 import { PyTypeError } from "./exceptions.ts";
 import { detachedFromScopes, gilHeld } from "../core/gil.ts";
@@ -107,8 +108,8 @@ const ENTRY = {
 } as const;
 
 interface Machine {
-  /** The namespace dict (kept for the life of the process: it owns the entry). */
-  ns: Ptr;
+  /** The ctypes function object behind `entry` (kept for the life of the process). */
+  owner: Ptr;
   jobs: Ptr;
   done: Ptr;
   entry: Deno.UnsafeFnPointer<typeof ENTRY>;
@@ -120,37 +121,26 @@ let nextId = 1;
 /** The Python side, made on first use (GIL held). */
 function getMachine(): Machine {
   if (machine !== null) return machine;
-  const r = runtime();
-  const sym = r.sym;
-  const ns = sym.PyDict_New();
-  if (ns === null) throw fetchError();
+  const sym = runtime().sym;
+  let kit;
   try {
-    const key = sym.PyUnicode_InternFromString(cstr("__builtins__"));
-    if (key === null) throw fetchError();
-    const rc = sym.PyDict_SetItem(ns, key, r.builtins);
-    sym.Py_DecRef(key);
-    if (rc !== 0) throw fetchError();
-    const co = compileSource(ASYNC_SOURCE, "<pyembed-async>", FILE_INPUT);
-    const res = sym.PyEval_EvalCode(co, ns, ns);
-    sym.Py_DecRef(co);
-    if (res === null) throw asyncUnavailable(fetchError());
-    sym.Py_DecRef(res);
+    // `entry` is kept (a reference for the life of the process): it owns
+    // the C function at `address`, and through `_run` the namespace.
+    kit = runKit(ASYNC_SOURCE, "<pyembed-async>", [
+      "jobs",
+      "done",
+      "entry",
+      "address",
+    ]);
   } catch (e) {
-    sym.Py_DecRef(ns);
-    throw e;
+    throw asyncUnavailable(e as Error);
   }
-  const item = (name: string): Ptr => {
-    const k = sym.PyUnicode_InternFromString(cstr(name))!;
-    const v = sym.PyDict_GetItemWithError(ns, k)!; // borrowed: ns lives forever
-    sym.Py_DecRef(k);
-    return v;
-  };
-  const address = BigInt(sym.PyLong_AsDouble(item("address")));
+  const address = BigInt(sym.PyLong_AsDouble(kit.address));
   const entry = new Deno.UnsafeFnPointer(
     Deno.UnsafePointer.create(address)!,
     ENTRY,
   );
-  machine = { ns, jobs: item("jobs"), done: item("done"), entry };
+  machine = { owner: kit.entry, jobs: kit.jobs, done: kit.done, entry };
   return machine;
 }
 
