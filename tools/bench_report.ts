@@ -67,12 +67,14 @@ export interface CaseRow {
  * (`deno bench bench/` runs all files in one process), and
  * `signal_bench.ts`, whose Ctrl-C handling is active only on CPython's main
  * thread, which a later file of a multi-file run is not on (`deno task
- * bench:signal` runs it alone). None of them has raw/pool/owned members.
+ * bench:signal` runs it alone), and `v8_costs_bench.ts`, plain JS (`deno
+ * task bench:v8`). None of them has raw/pool/owned members.
  */
 const LEFT_OUT = new Set([
   "ffi_fastpath_bench.ts",
   "coroutine_bench.ts",
   "signal_bench.ts",
+  "v8_costs_bench.ts",
 ]);
 
 /** The bench files the report runs: every `*_bench.ts` but {@linkcode LEFT_OUT}. */

@@ -1,0 +1,147 @@
+/**
+ * Plain-JS costs of V8 15 (Deno 2.9.6) that bound the tiers' overhead: no
+ * Python, no FFI. `deno task bench:v8`; `deno task bench:report` leaves this
+ * file out (its groups have no `raw`/`pool`/`owned` members). Every member
+ * runs 1,000 operations per iteration, so its time in µs is ns per
+ * operation.
+ *
+ * - `construct`: a base class against a class extending it (the shape of
+ *   `PyAny` against `PyString`, and of every tier's `Python` token, whose
+ *   class extends `PythonBase`);
+ * - `brand check`: `#field in o` that matches against one that fails, at a
+ *   site that sees one kind of object (the check behind every conversion of
+ *   a JS object that might be a tier object);
+ * - `dispose`: a `using` block against `try/finally` with an explicit
+ *   `[Symbol.dispose]()` (the owned tier's release of a temporary);
+ * - `prototype read`: `Object.getPrototypeOf` at a site that sees one kind
+ *   of object against one that sees several.
+ *
+ * @module
+ */
+
+const KEY = Symbol("key");
+/** Values the members make are kept here so nothing is optimized away. */
+export let sink: unknown = undefined;
+
+class Base {
+  #ref: unknown;
+  #py: unknown;
+  constructor(key: symbol, ref: unknown, py: unknown) {
+    if (key !== KEY) throw new TypeError("internal");
+    this.#ref = ref;
+    this.#py = py;
+  }
+  /** Does `o` carry the brand? */
+  static has(o: object): boolean {
+    return #ref in o;
+  }
+  /** Both fields, so that neither is unused. */
+  get fields(): unknown[] {
+    return [this.#ref, this.#py];
+  }
+}
+class Derived extends Base {}
+
+const ref = {}, py = {};
+Deno.bench({
+  name: "base class",
+  group: "construct",
+  baseline: true,
+  fn() {
+    for (let i = 0; i < 1000; i++) sink = new Base(KEY, ref, py);
+  },
+});
+Deno.bench({
+  name: "derived class",
+  group: "construct",
+  fn() {
+    for (let i = 0; i < 1000; i++) sink = new Derived(KEY, ref, py);
+  },
+});
+
+const branded = new Base(KEY, ref, py);
+const plain = { c: 3 };
+Deno.bench({
+  name: "match",
+  group: "brand check",
+  baseline: true,
+  fn() {
+    let n = 0;
+    for (let i = 0; i < 1000; i++) if (Base.has(branded)) n++;
+    sink = n;
+  },
+});
+Deno.bench({
+  name: "miss",
+  group: "brand check",
+  fn() {
+    let n = 0;
+    for (let i = 0; i < 1000; i++) if (Base.has(plain)) n++;
+    sink = n;
+  },
+});
+
+class Resource {
+  disposed = 0;
+  [Symbol.dispose](): void {
+    this.disposed++;
+  }
+}
+const resource = new Resource();
+function withUsing(r: Resource): number {
+  using x = r;
+  return x.disposed;
+}
+function withFinally(r: Resource): number {
+  try {
+    return r.disposed;
+  } finally {
+    r[Symbol.dispose]();
+  }
+}
+Deno.bench({
+  name: "try/finally + dispose",
+  group: "dispose",
+  baseline: true,
+  fn() {
+    let n = 0;
+    for (let i = 0; i < 1000; i++) n += withFinally(resource);
+    sink = n;
+  },
+});
+Deno.bench({
+  name: "using",
+  group: "dispose",
+  fn() {
+    let n = 0;
+    for (let i = 0; i < 1000; i++) n += withUsing(resource);
+    sink = n;
+  },
+});
+
+const kinds: object[] = [{ a: 1 }, new Map(), new Base(KEY, ref, py), [1], {
+  b: 2,
+  c: 3,
+}, new Derived(KEY, ref, py)];
+function protoOf(o: object): unknown {
+  return Object.getPrototypeOf(o);
+}
+function protoOfMany(o: object): unknown {
+  return Object.getPrototypeOf(o);
+}
+for (const k of kinds) protoOfMany(k); // the second site sees six kinds
+Deno.bench({
+  name: "one kind at the site",
+  group: "prototype read",
+  baseline: true,
+  fn() {
+    for (let i = 0; i < 1000; i++) sink = protoOf(plain);
+  },
+});
+Deno.bench({
+  name: "six kinds at the site",
+  group: "prototype read",
+  fn() {
+    for (let i = 0; i < 1000; i++) sink = protoOfMany(kinds[i % 6]);
+  },
+});
