@@ -504,10 +504,11 @@ for i in range(2000):
   t(
     "every call reaches its own function while dropped functions' memory is reused",
     () => {
-      // The trampoline finds a call's function by its `self` module's dict
-      // address (a cache over the id in that dict): a function made where a
-      // dropped one lived must never run the old handler, and a key two
-      // live functions share must still reach each one.
+      // The trampoline finds a call's function through its `self` module: a
+      // function made where a dropped one lived must never run the old
+      // handler. (A cache keyed by the module dict's address failed this
+      // way, intermittently, for the threaded mode's inner functions, whose
+      // modules it never saw made.)
       withGil((py) => {
         const g = api.PyDict.new(py);
         const kept: unknown[] = [];

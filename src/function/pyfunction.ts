@@ -87,11 +87,6 @@ interface Entry {
   minor: number;
   /** Every parameter name as an own property (see `invoke`). */
   template: PyArgs;
-  /** Its `self` module's `md_dict` address >>> 4 (low word), its key in `bySelf` (-1: none). */
-  selfKey: number;
-  /** That address's low and high 32 bits (checked on every lookup). */
-  selfLo: number;
-  selfHi: number;
 }
 
 const ID_ATTR = "__pyembed_function_id__";
@@ -102,89 +97,6 @@ const table: (Entry | undefined)[] = [];
 const freeIds: number[] = [];
 let live = 0;
 let createdSinceSweep = 0;
-
-// --- finding the entry of a call -----------------------------------------------
-//
-// Every function's `self` is its own module object, whose `md_dict` (the
-// first field after the object header) is made with the module, is never
-// replaced (`module.__dict__` is read-only) and is unique while the module
-// lives. One `memcpy` of the header reads it, and `bySelf` maps it to the
-// entry: one fast FFI call per call, where looking the id up in the module's
-// dict took three (`PyModule_GetDict`, `PyDict_GetItemWithError`,
-// `PyLong_AsDouble`; measured about 60 ns in a raw callback). The layout is
-// checked once against `PyModule_GetDict` on a module made for the purpose;
-// an interpreter where it does not hold keeps the dict lookup.
-
-/** Live entries by the `md_dict` address of their `self`. */
-const bySelf = new Map<number, Entry>();
-/** `object.__basicsize__`, the header size (set with the trampoline). */
-let headerSize = -1;
-/** `headerSize + 8` bytes of a module, read by `entryOf`. */
-let headWords: Uint32Array<ArrayBuffer> | null = null;
-let headBytes: Uint8Array<ArrayBuffer> | null = null;
-let headLength: Ptr | null = null;
-/** Did the layout check pass (`bySelf` is used)? */
-let keyedBySelf = false;
-
-/**
- * Read the `md_dict` address of module `self` into `headWords`; returns its
- * low word shifted right by 4 (dicts are 16-byte aligned), a small integer
- * key (V8 hashes a Smi key much faster than a heap number).
- */
-function readSelf(self: Ptr): number {
-  runtime().sym.memcpy(headBytes!, self, headLength!);
-  return headWords![headerSize >> 2] >>> 4;
-}
-
-/** The entry of a call's `self`, or `undefined` (released). */
-function entryOf(self: Ptr): Entry | undefined {
-  if (keyedBySelf) {
-    const e = bySelf.get(readSelf(self));
-    const i = headerSize >> 2;
-    if (
-      e !== undefined && e.selfLo === headWords![i] &&
-      e.selfHi === headWords![i + 1]
-    ) return e;
-  }
-  // The id in the module's dict: the truth, `bySelf` only a cache (a miss,
-  // or two live modules whose keys collide, lands here).
-  const sym = runtime().sym;
-  const idObj = sym.PyDict_GetItemWithError(
-    sym.PyModule_GetDict(self)!,
-    idKey!,
-  );
-  return idObj === null ? undefined : table[sym.PyLong_AsDouble(idObj)];
-}
-
-/** Read `object.__basicsize__` and check the module layout (once). */
-function prepareSelfKeys(): void {
-  if (headerSize >= 0) return;
-  const r = runtime();
-  const sym = r.sym;
-  const size = sym.PyObject_GetAttr(r.types.object, strCache("__basicsize__"));
-  if (size === null) throw fetchError();
-  const n = sym.PyLong_AsDouble(size);
-  sym.Py_DecRef(size);
-  if (!(n > 0) || n % 8 !== 0) {
-    throw new Error(`unexpected object.__basicsize__ ${n}`);
-  }
-  headerSize = n;
-  headWords = new Uint32Array((n + 8) / 4);
-  headBytes = new Uint8Array(headWords.buffer);
-  headLength = ssize(n + 8);
-  const name = strToPy("pyembed_layout_check");
-  const m = sym.PyModule_NewObject(name);
-  sym.Py_DecRef(name);
-  if (m === null) throw fetchError();
-  const dict = sym.PyModule_GetDict(m);
-  if (dict !== null) {
-    readSelf(m);
-    const i = n >> 2;
-    keyedBySelf = headWords[i] + headWords[i + 1] * 4294967296 ===
-      Number(Deno.UnsafePointer.value(dict));
-  }
-  sym.Py_DecRef(m);
-}
 
 let trampoline:
   | Deno.UnsafeCallback<{
@@ -250,7 +162,14 @@ function call(
       return null;
     }
     try {
-      const entry = entryOf(self!);
+      const sym = runtime().sym;
+      const idObj = sym.PyDict_GetItemWithError(
+        sym.PyModule_GetDict(self!)!,
+        idKey!,
+      );
+      const entry = idObj === null
+        ? undefined
+        : table[sym.PyLong_AsDouble(idObj)];
       if (entry === undefined) {
         throw PyTypeError.newErr("this TypeScript function was released");
       }
@@ -580,7 +499,6 @@ function getTrampoline(): { pointer: Deno.PointerObject } {
     entry = varargsTrampoline;
   }
   idKey = strCache(ID_ATTR);
-  prepareSelfKeys();
   prepareThreads(entry.pointer);
   prepareForeignThreadError();
   if (recursionErrorType === null) {
@@ -631,7 +549,6 @@ function releaseEntry(id: number, e: Entry): void {
   sym.free(e.name);
   sym.free(e.doc);
   sym.Py_DecRef(e.nameIndex);
-  if (e.selfKey >= 0 && bySelf.get(e.selfKey) === e) bySelf.delete(e.selfKey);
   table[id] = undefined;
   freeIds.push(id);
   live--;
@@ -813,9 +730,6 @@ function functionPtr<P extends PythonBase>(
     paramNames,
     minor: r.version.minor,
     template: argsTemplate(sig),
-    selfKey: -1,
-    selfLo: 0,
-    selfHi: 0,
   };
   table[id] = entry;
   live++;
@@ -846,16 +760,6 @@ function makeFunctionObject(entry: Entry, id: number, name: string): Ptr {
     self = newFunctionSelf(strCache(name), idObj, entry.def);
   } finally {
     sym.Py_DecRef(idObj);
-  }
-  if (keyedBySelf) {
-    // An entry already under this key (a dead module's, or a live one whose
-    // key collides) is replaced: a lookup checks the whole address and falls
-    // back to the dict for anything the cache does not hold.
-    entry.selfKey = readSelf(self);
-    const i = headerSize >> 2;
-    entry.selfLo = headWords![i];
-    entry.selfHi = headWords![i + 1];
-    bySelf.set(entry.selfKey, entry);
   }
   try {
     const fn = sym.PyCFunction_NewEx(entry.def, self, null);
