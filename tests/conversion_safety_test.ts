@@ -410,6 +410,25 @@ console.log(JSON.stringify({ toJs, toPy }));`,
         );
         clean();
       }
+      // Extract.str reads first and checks the type only when the read
+      // fails: the read's own TypeError must not be left pending.
+      for (const src of ["3", "b'x'", "None", "[1]", "object()"]) {
+        throwsLike(
+          () => py.eval(src).extract(M.Extract.str),
+          M.PyTypeError,
+          /object cannot be converted to 'PyString'$/,
+        );
+        clean();
+        throwsLike(
+          () =>
+            l.callMethod("copy", [], undefined, M.Extract.list(M.Extract.str)),
+          M.PyTypeError,
+          /'int' object cannot be converted to 'PyString'$/,
+        );
+        clean();
+      }
+      assert.equal(py.eval("'\\ud800x'").extract(M.Extract.str), "\ud800x");
+      clean();
       const t = py.eval("int").downcast(M.PyType);
       throwsLike(
         () => t.isSubclassOf(py.eval("3")),
