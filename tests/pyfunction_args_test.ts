@@ -167,6 +167,7 @@ after = sys.getrefcount(o)
         const before = rc("o");
         let kept: InstanceType<typeof api.PyAny> | undefined;
         let held: ReturnType<typeof api.Py.from> | undefined;
+        let keptPlain: InstanceType<typeof api.PyAny> | undefined;
         let disposedUse = "";
         g.setItem(
           "f",
@@ -182,7 +183,7 @@ after = sys.getrefcount(o)
             if (held === undefined) {
               kept = b;
               held = b.unbind(); // a reference of its own (owned: b is moved)
-            }
+            } else if (keptPlain === undefined) keptPlain = b;
             return c;
           }),
         );
@@ -200,6 +201,14 @@ after = sys.getrefcount(o)
         assert.equal(rc("dflt"), dflt);
         assert.equal(rc("o"), before);
         assert.equal(py.eval("dflt", g).repr(), "(1, 2)");
+        // An argument kept past its call without unbind is released with the
+        // call, and says so as its tier says it.
+        assert.throws(
+          () => keptPlain!.repr(),
+          name === "owned"
+            ? /released: its Python.withGil scope ended.*unbind/s
+            : /released: the pool that owned it ended/,
+        );
       });
     },
   );

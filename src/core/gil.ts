@@ -43,7 +43,11 @@ export class Ref {
   slot: number;
   /** Why `ptr` is null. */
   dead: Dead;
-  /** The scope whose slot table holds this reference (owned tier), or `null`. */
+  /**
+   * The scope whose slot table holds this reference (owned tier), or whose
+   * pool entries hold an owned-tier argument ({@linkcode borrowForCall});
+   * `null` for a pool-owned one.
+   */
   owner: Scope | null;
   /** The user-code epoch at its creation (see `releasePtr`). */
   readonly born: number;
@@ -189,6 +193,21 @@ export function currentScope(): Scope | null {
   return gilHeld ? current : null;
 }
 
+/**
+ * An argument of a TypeScript function: a reference borrowed from the
+ * caller for the length of the call (see `Ref.borrowed`). In both tiers it
+ * is kept with the pool entries of the call's scope, which marks it dead
+ * when the call ends (one push; the owned tier's slot table measured ~25 ns
+ * more per argument). An owned-tier argument records that scope as its
+ * `owner`, so that its release reads as the scope's end, not a pool's.
+ */
+export function borrowForCall(ptr: Ptr, scope: Scope | null): Ref {
+  const ref = new Ref(ptr, -1, scope);
+  ref.borrowed = true;
+  pooled.push(ref);
+  return ref;
+}
+
 /** Decref and mark dead every pooled reference from `start` on. */
 export function releasePooled(start: number, why: Dead): void {
   if (pooled.length <= start) return;
@@ -200,7 +219,7 @@ export function releasePooled(start: number, why: Dead): void {
     const p = ref.ptr;
     if (p !== null) {
       ref.ptr = null;
-      ref.dead = why;
+      ref.dead = ref.owner !== null ? Dead.ScopeEnded : why; // borrowForCall
       if (!ref.borrowed) sym.Py_DecRef(p);
     }
   }

@@ -24,9 +24,11 @@ import {
 import { fetchError, restoreError } from "../core/err.ts";
 import { PyTypeError } from "../types/exceptions.ts";
 import {
+  borrowForCall,
   enterCallbackScope,
   isThenable,
   leaveCallbackScope,
+  type Scope,
   type Tier,
 } from "../core/gil.ts";
 import { loadedRuntime, type Ptr, runtime } from "../core/runtime.ts";
@@ -375,7 +377,7 @@ function invoke(
   // A copy of the entry's template: the object is made with all its keys
   // (one shape per function), and the stores below replace values.
   const params: PyArgs = { ...entry.template };
-  // Each parameter is a tier object registered in this call's scope. An
+  // Each parameter is a tier object kept with this call's scope. An
   // argument's reference is borrowed from the caller (`Ref.borrowed`: no
   // incref now, no decref when the scope ends; the caller's reference
   // outlives the scope, as for PyO3's `Borrowed` arguments). A default gets
@@ -383,14 +385,14 @@ function invoke(
   // (a threaded-mode call can outlive the exposed function). The token was
   // just made with this tier, so it is not checked again per argument.
   const tier = entry.tier;
+  const argOwner = tier.name === "owned" ? scope as Scope : null;
   const names = entry.paramNames;
   const sources = bound.sources;
   for (let i = 0; i < names.length; i++) {
     const src = sources[i];
     let ref;
     if (src >= 0) {
-      ref = tier.adopt(argp[src]);
-      ref.borrowed = true;
+      ref = borrowForCall(argp[src], argOwner);
     } else {
       const d = entry.defaults[i]!;
       sym.Py_IncRef(d);
