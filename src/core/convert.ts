@@ -551,8 +551,8 @@ export function toPy(v: unknown, py: unknown, depth = 0): Ptr {
   }
   // Arrays and typed arrays are never tier objects (Array.isArray and
   // ArrayBuffer.isView run no user code, even on a Proxy).
-  const plainKind = Array.isArray(v) || ArrayBuffer.isView(v);
-  if (!plainKind) {
+  const neverTier = Array.isArray(v) || ArrayBuffer.isView(v);
+  if (!neverTier) {
     // A PyAny, the most common object here: one brand check, no user code.
     const p = primary(v as object);
     if (p !== undefined) {
@@ -570,7 +570,7 @@ export function toPy(v: unknown, py: unknown, depth = 0): Ptr {
     // Set, each of which would fail them (a failed private-field check costs
     // ~10-30 ns in V8). (An object whose prototype was replaced by one of
     // those is converted as what it now looks like.)
-    if (!plainKind) {
+    if (!neverTier) {
       const proto = Object.getPrototypeOf(v);
       if (
         proto !== Object.prototype && proto !== null &&
