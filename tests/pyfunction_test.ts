@@ -534,6 +534,48 @@ for i in range(2000):
     },
   );
 
+  t(
+    "a function's self kept past it is let go of, and never runs its handler again",
+    () => {
+      // The trampoline finds a function by its `self` module's address, which
+      // its entry keeps alive (so no other object can take the address while
+      // the entry is found by it) until Python has dropped the function.
+      withGil((py) => {
+        const g = api.PyDict.new(py);
+        const pool = (py as { withPool?: (f: () => void) => void }).withPool
+          ?.bind(py) ?? ((f: () => void) => f());
+        pool(() => {
+          const f = api.pyfunction(py, "f()", () => "old");
+          g.setItem("f", f);
+          py.run("s = f.__self__\nassert f() == 'old'\ndel f", g);
+          (f as { [Symbol.dispose]?: () => void })[Symbol.dispose]?.();
+        });
+        py.run("import gc, sys\ngc.collect()", g);
+        // `g`, getrefcount's argument and the not yet swept entry hold it.
+        assert.equal(
+          py.eval("sys.getrefcount(s)", g).extract(api.Extract.int),
+          3,
+        );
+        api.pyfunctionTableSize(); // sweeps the dropped function's entry
+        // Only `g` and getrefcount's argument hold it now.
+        assert.equal(
+          py.eval("sys.getrefcount(s)", g).extract(api.Extract.int),
+          2,
+        );
+        py.run("del s\ngc.collect()", g);
+        for (let i = 0; i < 300; i++) {
+          pool(() => {
+            const f = api.pyfunction(py, "f()", () => i);
+            g.setItem("f", f);
+            assert.equal(py.eval("f()", g).extract(api.Extract.int), i);
+            g.delItem("f");
+            (f as { [Symbol.dispose]?: () => void })[Symbol.dispose]?.();
+          });
+        }
+      });
+    },
+  );
+
   // ---- 6. modules ---------------------------------------------------------------
 
   t("pymodule + addFunction: import, call, inspect.signature", () => {

@@ -5,7 +5,8 @@
  * `METH_FASTCALL | METH_KEYWORDS` signature, serves every function. Each
  * function object is a `PyCFunction` whose `self` is a small module object
  * (so Python shows `<built-in function add>`, as for PyO3 functions) holding
- * the index of its entry (signature, handler, defaults) in the callback table.
+ * the index of its entry (signature, handler, defaults) in the callback table;
+ * the trampoline finds the entry by that module's address (`bySelf`).
  * Arguments are bound by `bindArguments`, CPython's own algorithm and
  * messages. The table holds a weak reference to each function object; an
  * entry whose function Python has dropped is swept (its JS closure released)
@@ -89,6 +90,13 @@ interface Entry {
   minor: number;
   /** Every parameter name as an own property (see `invoke`). */
   template: PyArgs;
+  /**
+   * The function's `self` module (a reference of the entry's, released with
+   * it) and its address (see `bySelf`; 0 if it is not a key there); null
+   * until the function object exists.
+   */
+  self: Ptr | null;
+  selfAddr: number;
 }
 
 const ID_ATTR = "__pyembed_function_id__";
@@ -99,10 +107,29 @@ const table: (Entry | undefined)[] = [];
 const freeIds: number[] = [];
 let live = 0;
 let createdSinceSweep = 0;
+/**
+ * Live entries by their `self` module's address: the trampoline receives
+ * `self` as an integer (the callback's `usize` parameter) and finds the
+ * entry with one `Map` lookup instead of three FFI calls (module dict, id
+ * item, int value). The key is `selfSlot(address)`, a small integer (a Smi,
+ * the cheapest `Map` key), and a hit counts only if the entry's whole
+ * address matches. An address can only name its own entry: the entry holds
+ * a reference to its `self`, and the key is deleted before that reference is
+ * released (`releaseEntry`), so no other object can have the address while
+ * the key exists. A `self` that is not found (the plain module of a
+ * threaded-mode inner function, `src/core/threads_py.ts`, or a function
+ * whose slot another one took) is read the slow way, through its
+ * `__pyembed_function_id__`.
+ */
+const bySelf = new Map<number, Entry>();
+/** `bySelf`'s key for the address `addr` (objects are 16-byte aligned). */
+function selfSlot(addr: number): number {
+  return (addr / 16) & 0x3fffffff;
+}
 
 let trampoline:
   | Deno.UnsafeCallback<{
-    readonly parameters: readonly ["pointer", "pointer", "isize", "pointer"];
+    readonly parameters: readonly ["usize", "pointer", "isize", "pointer"];
     readonly result: "pointer";
   }>
   | null = null;
@@ -124,7 +151,7 @@ const RECURSION_MESSAGE = new TextEncoder().encode(
 let recursionErrorType: Ptr | null = null;
 
 function trampolineFn(
-  self: Deno.PointerValue,
+  self: number | bigint,
   args: Deno.PointerValue,
   nargsRaw: number | bigint,
   kwnames: Deno.PointerValue,
@@ -139,7 +166,7 @@ function trampolineFn(
  * keyword names or NULL.
  */
 function call(
-  self: Deno.PointerValue,
+  self: number | bigint,
   nargs: number,
   kwnames: Deno.PointerValue,
   argv: Deno.PointerValue,
@@ -164,14 +191,11 @@ function call(
       return null;
     }
     try {
-      const sym = runtime().sym;
-      const idObj = sym.PyDict_GetItemWithError(
-        sym.PyModule_GetDict(self!)!,
-        idKey!,
-      );
-      const entry = idObj === null
-        ? undefined
-        : table[sym.PyLong_AsDouble(idObj)];
+      const addr = Number(self); // self's address arrives as a bigint
+      const hit = bySelf.get(selfSlot(addr));
+      const entry = hit !== undefined && hit.selfAddr === addr
+        ? hit
+        : entryBySelfId(self);
       if (entry === undefined) {
         throw PyTypeError.newErr("this TypeScript function was released");
       }
@@ -199,6 +223,19 @@ function call(
   } finally {
     callDepth--;
   }
+}
+
+/** The entry of a `self` that is not a `bySelf` key: read its id. */
+function entryBySelfId(self: number | bigint): Entry | undefined {
+  const sym = runtime().sym;
+  const ptr = Deno.UnsafePointer.create(BigInt(self));
+  const dict = ptr === null ? null : sym.PyModule_GetDict(ptr);
+  if (dict === null) {
+    sym.PyErr_Clear();
+    return undefined;
+  }
+  const idObj = sym.PyDict_GetItemWithError(dict, idKey!);
+  return idObj === null ? undefined : table[sym.PyLong_AsDouble(idObj)];
 }
 
 // --- reading fastcall's argv --------------------------------------------------
@@ -436,7 +473,7 @@ function invoke(
 
 let varargsTrampoline:
   | Deno.UnsafeCallback<{
-    readonly parameters: readonly ["pointer", "pointer", "pointer"];
+    readonly parameters: readonly ["usize", "pointer", "pointer"];
     readonly result: "pointer";
   }>
   | null = null;
@@ -449,7 +486,7 @@ let varargsTrampoline:
  * array and their names as a kwnames tuple.
  */
 function varargsFn(
-  self: Deno.PointerValue,
+  self: number | bigint,
   args: Deno.PointerValue,
   kwargs: Deno.PointerValue,
 ): Deno.PointerValue {
@@ -478,7 +515,7 @@ function getTrampoline(): { pointer: Deno.PointerObject } {
   if (trampoline === null) {
     trampoline = new Deno.UnsafeCallback(
       {
-        parameters: ["pointer", "pointer", "isize", "pointer"],
+        parameters: ["usize", "pointer", "isize", "pointer"],
         result: "pointer",
       } as const,
       trampolineFn,
@@ -491,7 +528,7 @@ function getTrampoline(): { pointer: Deno.PointerObject } {
     if (varargsTrampoline === null) {
       varargsTrampoline = new Deno.UnsafeCallback(
         {
-          parameters: ["pointer", "pointer", "pointer"],
+          parameters: ["usize", "pointer", "pointer"],
           result: "pointer",
         } as const,
         varargsFn,
@@ -545,6 +582,12 @@ function sweep(): void {
  */
 function releaseEntry(id: number, e: Entry): void {
   const sym = runtime().sym;
+  if (e.self !== null) {
+    // The key goes before the reference: then the address can be reused.
+    const slot = selfSlot(e.selfAddr);
+    if (bySelf.get(slot) === e) bySelf.delete(slot);
+    sym.Py_DecRef(e.self);
+  }
   if (e.weak !== null) sym.Py_DecRef(e.weak);
   for (const d of e.defaults) if (d !== null) sym.Py_DecRef(d);
   sym.free(e.def);
@@ -732,6 +775,8 @@ function functionPtr<P extends PythonBase>(
     paramNames,
     minor: r.version.minor,
     template: argsTemplate(sig),
+    self: null,
+    selfAddr: 0,
   };
   table[id] = entry;
   live++;
@@ -771,9 +816,16 @@ function makeFunctionObject(entry: Entry, id: number, name: string): Ptr {
       sym.Py_DecRef(fn);
       throw fetchError();
     }
+    // The entry keeps self's reference from here on (see `bySelf`).
+    entry.self = self;
+    const addr = Number(Deno.UnsafePointer.value(self));
+    if (Number.isSafeInteger(addr) && !bySelf.has(selfSlot(addr))) {
+      entry.selfAddr = addr;
+      bySelf.set(selfSlot(addr), entry);
+    }
     return fn;
   } finally {
-    sym.Py_DecRef(self);
+    if (entry.self === null) sym.Py_DecRef(self);
   }
 }
 
