@@ -5,9 +5,12 @@
  * runs 1,000 operations per iteration, so its time in µs is ns per
  * operation.
  *
- * - `construct`: a base class against a class extending it (the shape of
- *   `PyAny` against `PyString`, and of every tier's `Python` token, whose
- *   class extends `PythonBase`);
+ * - `construct`: a base class with two private fields against a class
+ *   extending it (the shape `PyAny` / `PyString` had, and every tier's
+ *   `Python` token, whose class extends `PythonBase`), and against the
+ *   same derived class when the base stamps the fields from a class of
+ *   their own (the return-override idiom `src/types/any.ts` and
+ *   `src/types/python.ts` use);
  * - `brand check`: `#field in o` that matches against one that fails, at a
  *   site that sees one kind of object (the check behind every conversion of
  *   a JS object that might be a tier object);
@@ -42,6 +45,34 @@ class Base {
 }
 class Derived extends Base {}
 
+/** The base of `Fields`: returns the object it is given. */
+class ReturnGiven {
+  constructor(o: object) {
+    return o;
+  }
+}
+/** Two private fields stamped onto another object. */
+class Fields extends ReturnGiven {
+  #ref: unknown;
+  #py: unknown;
+  constructor(o: object, ref: unknown, py: unknown) {
+    super(o);
+    this.#ref = ref;
+    this.#py = py;
+  }
+  /** Both fields of `o`, so that neither is unused. */
+  static of(o: object): unknown[] {
+    return [(o as Fields).#ref, (o as Fields).#py];
+  }
+}
+class StampedBase {
+  constructor(key: symbol, ref: unknown, py: unknown) {
+    if (key !== KEY) throw new TypeError("internal");
+    new Fields(this, ref, py);
+  }
+}
+class StampedDerived extends StampedBase {}
+
 const ref = {}, py = {};
 Deno.bench({
   name: "base class",
@@ -56,6 +87,13 @@ Deno.bench({
   group: "construct",
   fn() {
     for (let i = 0; i < 1000; i++) sink = new Derived(KEY, ref, py);
+  },
+});
+Deno.bench({
+  name: "derived class, fields stamped",
+  group: "construct",
+  fn() {
+    for (let i = 0; i < 1000; i++) sink = new StampedDerived(KEY, ref, py);
   },
 });
 

@@ -52,6 +52,37 @@ import { PyTuple } from "./tuple.ts";
 /** Internal: a token's scope and tier. */
 export let tokenState: (py: PythonBase) => TokenState;
 
+/** A token's state (no check: `py` is a token). */
+let stateOf: (py: PythonBase) => TokenState;
+
+/**
+ * The base of `TokenFields`: its constructor returns the object it is given,
+ * so that `TokenFields`'s private field is defined on that object.
+ */
+class ReturnGiven {
+  constructor(o: object) {
+    return o;
+  }
+}
+
+/**
+ * A token's state, a private field that `PythonBase`'s constructor stamps
+ * onto each token rather than a field of `PythonBase` (as `PyAnyFields` in
+ * `any.ts`): V8 does not inline a base constructor that defines private
+ * members into a derived class's, and every token is a derived class's (one
+ * per `withGil` and per TypeScript-function call).
+ */
+class TokenFields extends ReturnGiven {
+  #state: TokenState;
+  constructor(o: object, state: TokenState) {
+    super(o);
+    this.#state = state;
+  }
+  static {
+    stateOf = (py) => (py as unknown as TokenFields).#state;
+  }
+}
+
 /**
  * A token proving the GIL is held: the `py` in `Python.withGil((py) => ...)`.
  * Both tiers' `Python` classes extend it; the tier decides who owns the
@@ -72,11 +103,9 @@ export let tokenState: (py: PythonBase) => TokenState;
  * ```
  */
 export abstract class PythonBase {
-  #state: TokenState;
-
   static {
     tokenState = (py: PythonBase): TokenState => {
-      const s = py.#state;
+      const s = stateOf(py);
       // Inside py.allowThreads the token is still open, but the GIL is not held.
       if (!gilHeld && s.scope.active) throw noGilError();
       if (!s.scope.active) {
@@ -230,7 +259,7 @@ export abstract class PythonBase {
     if (key !== KEY) {
       throw new TypeError("Python tokens come from Python.withGil(...)");
     }
-    this.#state = { scope, tier };
+    new TokenFields(this, { scope, tier });
   }
 
   /**
@@ -312,7 +341,7 @@ export abstract class PythonBase {
    * ```
    */
   eval(code: string, globals?: PyDict | PyAny, locals?: PyAny): PyAny {
-    return wrap(this, this.#exec(code, EVAL_INPUT, globals, locals), PyAny);
+    return wrap(this, execCode(this, code, EVAL_INPUT, globals, locals), PyAny);
   }
 
   /**
@@ -333,41 +362,7 @@ export abstract class PythonBase {
    * ```
    */
   run(code: string, globals?: PyDict | PyAny, locals?: PyAny): void {
-    runtime().sym.Py_DecRef(this.#exec(code, FILE_INPUT, globals, locals));
-  }
-
-  #exec(code: string, mode: number, globals?: PyAny, locals?: PyAny): Ptr {
-    const sym = runtime().sym;
-    tokenState(this);
-    let g: Ptr;
-    if (globals !== undefined) {
-      g = namespacePtr(globals, "globals");
-      if ((typeFlags(sym, g) & TpFlags.Dict) === 0) {
-        throw PyTypeError.newErr(
-          `globals must be a dict, not ${typeName(g)}`,
-        );
-      }
-    } else {
-      const main = sym.PyImport_AddModule(cstr("__main__"));
-      if (main === null) throw fetchError();
-      g = sym.PyModule_GetDict(main)!;
-    }
-    const l = locals !== undefined ? namespacePtr(locals, "locals") : g;
-    const has = sym.PyDict_Contains(g, strCache("__builtins__"));
-    if (has < 0) throw fetchError();
-    if (
-      has === 0 &&
-      sym.PyDict_SetItem(g, strCache("__builtins__"), runtime().builtins) !== 0
-    ) throw fetchError();
-    const co = compileSource(
-      code,
-      mode === EVAL_INPUT ? "<eval>" : "<run>",
-      mode,
-    );
-    const res = sym.PyEval_EvalCode(co, g, l);
-    sym.Py_DecRef(co);
-    if (res === null) throw fetchError();
-    return res;
+    runtime().sym.Py_DecRef(execCode(this, code, FILE_INPUT, globals, locals));
   }
 
   /**
@@ -407,3 +402,44 @@ function namespacePtr(v: unknown, what: string): Ptr {
 
 /** Internal: the construction key, for the tiers' `Python` subclasses. */
 export const TOKEN_KEY: symbol = KEY;
+
+/** Compile and run `code` (`eval` or `exec` mode) in the given namespaces. */
+function execCode(
+  py: PythonBase,
+  code: string,
+  mode: number,
+  globals?: PyAny,
+  locals?: PyAny,
+): Ptr {
+  const sym = runtime().sym;
+  tokenState(py);
+  let g: Ptr;
+  if (globals !== undefined) {
+    g = namespacePtr(globals, "globals");
+    if ((typeFlags(sym, g) & TpFlags.Dict) === 0) {
+      throw PyTypeError.newErr(
+        `globals must be a dict, not ${typeName(g)}`,
+      );
+    }
+  } else {
+    const main = sym.PyImport_AddModule(cstr("__main__"));
+    if (main === null) throw fetchError();
+    g = sym.PyModule_GetDict(main)!;
+  }
+  const l = locals !== undefined ? namespacePtr(locals, "locals") : g;
+  const has = sym.PyDict_Contains(g, strCache("__builtins__"));
+  if (has < 0) throw fetchError();
+  if (
+    has === 0 &&
+    sym.PyDict_SetItem(g, strCache("__builtins__"), runtime().builtins) !== 0
+  ) throw fetchError();
+  const co = compileSource(
+    code,
+    mode === EVAL_INPUT ? "<eval>" : "<run>",
+    mode,
+  );
+  const res = sym.PyEval_EvalCode(co, g, l);
+  sym.Py_DecRef(co);
+  if (res === null) throw fetchError();
+  return res;
+}
