@@ -29,7 +29,7 @@ import { type Py, pyFromOwned } from "./py.ts";
 import type { PyDict } from "./dict.ts";
 import type { PythonBase } from "./python.ts";
 import { tokenState } from "./python.ts";
-import { type Ctor, KEY } from "./internal.ts";
+import { type Ctor, KEY, ReturnGiven } from "./internal.ts";
 import { callAsyncOn } from "./async.ts";
 import { extractorItem, extractResult, type Item } from "./extract.ts";
 import { awaitAsyncOn, type AwaitOptions } from "./awaitable.ts";
@@ -392,17 +392,6 @@ export function sliceOf<T extends PyAny>(
 let refOf: (o: PyAny) => Ref;
 /** A `PyAny`'s token (no check: `o` is a `PyAny`). */
 let pyOf: (o: PyAny) => PythonBase;
-
-/**
- * The base of `PyAnyFields`: its constructor returns the object it is given,
- * so that `PyAnyFields`'s private fields are defined on that object (the
- * return-override idiom).
- */
-class ReturnGiven {
-  constructor(o: object) {
-    return o;
-  }
-}
 
 /**
  * A `PyAny`'s reference and token, as private fields that `PyAny`'s

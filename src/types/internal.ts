@@ -18,3 +18,17 @@ export interface TokenState {
 
 /** An object class as the internals construct it. */
 export type Ctor<T> = new (key: typeof KEY, ref: Ref, py: unknown) => T;
+
+/**
+ * The base of a class that stamps private fields onto another object (the
+ * return-override idiom): its constructor returns the object it is given,
+ * so the deriving class's private fields are defined on that object. Used
+ * by `PyAny` and `PythonBase`, which declare no private member of their own
+ * (see `PyAnyFields` in `any.ts`).
+ */
+export class ReturnGiven {
+  /** Becomes `o` itself. */
+  constructor(o: object) {
+    return o;
+  }
+}

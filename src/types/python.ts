@@ -44,7 +44,7 @@ import {
 import { callAsyncStatic, execAsync, type GilHost } from "./async.ts";
 import type { Py } from "./py.ts";
 import type { PyDict } from "./dict.ts";
-import { KEY, type TokenState } from "./internal.ts";
+import { KEY, ReturnGiven, type TokenState } from "./internal.ts";
 import { PyModule } from "./module.ts";
 import { PySlice } from "./slice.ts";
 import { PyTuple } from "./tuple.ts";
@@ -54,16 +54,6 @@ export let tokenState: (py: PythonBase) => TokenState;
 
 /** A token's state (no check: `py` is a token). */
 let stateOf: (py: PythonBase) => TokenState;
-
-/**
- * The base of `TokenFields`: its constructor returns the object it is given,
- * so that `TokenFields`'s private field is defined on that object.
- */
-class ReturnGiven {
-  constructor(o: object) {
-    return o;
-  }
-}
 
 /**
  * A token's state, a private field that `PythonBase`'s constructor stamps
