@@ -496,6 +496,15 @@ console.log(JSON.stringify({ toJs, toPy }));`,
       const w = M.PyString.intern(py, "x\ud800y");
       assert.equal(w.toStr(), "x\ud800y");
       assert.ok(w.is(M.PyString.intern(py, "x\ud800y")), "interned");
+      // Short strings take an ASCII fast path; a surrogate leaves it for the
+      // code point conversion (a lone one kept, a pair one astral character).
+      for (
+        const [text, n] of [["x\ud800y", 3], ["a\ud83d\ude00", 2]] as const
+      ) {
+        const t = M.PyString.new(py, text);
+        assert.equal(t.toStr(), text);
+        assert.equal(t.len(), n);
+      }
       // Attribute names keep their NUL and lone surrogates, as in getattr().
       const ns = py.eval("__import__('types').SimpleNamespace()");
       ns.setattr("a\0b", 1);
