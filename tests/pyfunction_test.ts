@@ -576,6 +576,38 @@ for i in range(2000):
     },
   );
 
+  t("500 functions alive at once: each call reaches its own handler", () => {
+    // Each function is found by the low bits of its `self` address; no two
+    // live functions may share them, whatever order they are made and
+    // dropped in.
+    withGil((py) => {
+      const g = api.PyDict.new(py);
+      const fs = api.PyList.new(py);
+      g.setItem("fs", fs);
+      for (let i = 0; i < 500; i++) {
+        fs.append(
+          api.pyfunction(
+            py,
+            "f(x=0)",
+            ({ x }) => i * 1000 + x.extract(api.Extract.int),
+          ),
+        );
+        // Drop every third one again: new selves may land on freed addresses.
+        if (i % 3 === 2) py.run("del fs[-2]", g);
+      }
+      const ok = py.eval(
+        "[f(7) // 1000 for f in fs] == sorted(f() // 1000 for f in fs)" +
+          " and all(f(x=5) % 1000 == 5 for f in fs)" +
+          " and all(f(7) % 1000 == 7 for f in fs)",
+        g,
+      );
+      assert.equal(ok.extract(api.Extract.bool), true);
+      const got = py.eval("[f() // 1000 for f in fs]", g).toJs() as number[];
+      assert.equal(got.length, 500 - Math.floor(500 / 3));
+      assert.equal(new Set(got).size, got.length);
+    });
+  });
+
   // ---- 6. modules ---------------------------------------------------------------
 
   t("pymodule + addFunction: import, call, inspect.signature", () => {

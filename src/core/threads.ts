@@ -127,7 +127,7 @@ let drainCallback:
 let owned = false;
 /**
  * The `PyMethodDef` of this isolate's inner functions (made in Python on a
- * function's first call in threaded mode): Deno's trampoline, fastcall; its
+ * function's first call in threaded mode): the inner trampoline; its
  * name is what a SystemError would print. Never freed (functions made on it
  * may outlive any table entry).
  */
@@ -184,9 +184,11 @@ function drain(): void {
 
 /**
  * Internal (GIL held): make this isolate the one foreign-thread calls reach,
- * with `fast` (Deno's trampoline) as the direct-mode entry. Idempotent.
+ * with `fast` (Deno's trampoline for the exposed functions) as the
+ * direct-mode entry and `inner` (the trampoline that reads a function's id
+ * from its `self`) as the inner functions'. Idempotent.
  */
-export function prepareThreads(fast: Ptr): void {
+export function prepareThreads(fast: Ptr, inner: Ptr): void {
   if (owned) return;
   if (drainCallback === null) {
     drainCallback = new Deno.UnsafeCallback(
@@ -197,7 +199,7 @@ export function prepareThreads(fast: Ptr): void {
     // Python threads still call TypeScript exits (the threads are cut off).
     drainCallback.unref();
   }
-  if (innerDef === null) innerDef = methodDef(fast);
+  if (innerDef === null) innerDef = methodDef(inner);
   withTemps([
     intObj(Number(Deno.UnsafePointer.value(fast))),
     intObj(Number(Deno.UnsafePointer.value(drainCallback.pointer))),

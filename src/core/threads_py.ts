@@ -19,7 +19,8 @@
  *   the inner function, on any other thread a closure calling `_foreign`;
  * - the inner one (`_inner`, made with ctypes' `PyCFunction_NewEx` on the
  *   isolate's one shared `inner_def`), on a plain module holding the id (no
- *   reference cycle), always Deno's trampoline, called only on the JS thread.
+ *   reference cycle), always Deno's inner trampoline (which reads the id from
+ *   its `self`), called only on the JS thread.
  *
  * `_foreign` never waits for the JS thread while holding the GIL: it queues
  * the call, wakes the pump thread, and waits on a lock (GIL released) for at
@@ -46,7 +47,7 @@ _lock = _thread.allocate_lock()
 js_ident = None        # the JS thread's ident, set by the JS side
 fast_ptr = 0           # Deno's trampoline, set by the JS side
 drain_ptr = 0          # the JS drain callback, set by the JS side
-inner_def = 0          # the PyMethodDef of inner functions (Deno's trampoline), set by the JS side
+inner_def = 0          # the PyMethodDef of inner functions (Deno's inner trampoline), set by the JS side
 timeout = 10.0         # seconds a foreign call waits for the JS thread (< 0: forever)
 closed = False         # the owning isolate ended
 generation = 0         # bumped when another isolate takes CPython over
@@ -200,7 +201,7 @@ class _Impl(_thread._local):
 
 def _inner(name, fid):
     """The inner function of TypeScript function fid: a PyCFunction on
-    inner_def (always Deno's trampoline) whose self is a plain module holding
+    inner_def (always Deno's inner trampoline) whose self is a plain module holding
     the id (so no reference cycle)."""
     _load_ctypes()
     s = types.ModuleType(name)

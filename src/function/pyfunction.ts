@@ -6,7 +6,9 @@
  * function object is a `PyCFunction` whose `self` is a small module object
  * (so Python shows `<built-in function add>`, as for PyO3 functions) holding
  * the index of its entry (signature, handler, defaults) in the callback table;
- * the trampoline finds the entry by that module's address (`bySelf`).
+ * the trampoline finds the entry by that module's address (`bySelf`). A
+ * second trampoline, reached only through the inner functions of the thread
+ * mode (`src/core/threads.ts`), reads the index from the module instead.
  * Arguments are bound by `bindArguments`, CPython's own algorithm and
  * messages. The table holds a weak reference to each function object; an
  * entry whose function Python has dropped is swept (its JS closure released)
@@ -92,11 +94,11 @@ interface Entry {
   template: PyArgs;
   /**
    * The function's `self` module (a reference of the entry's, released with
-   * it) and its address (see `bySelf`; 0 if it is not a key there); null
-   * until the function object exists.
+   * it), null until the function object exists, and the low 32 bits of its
+   * address as a signed integer (see `bySelf`).
    */
   self: Ptr | null;
-  selfAddr: number;
+  selfLow: number;
 }
 
 const ID_ATTR = "__pyembed_function_id__";
@@ -108,26 +110,43 @@ const freeIds: number[] = [];
 let live = 0;
 let createdSinceSweep = 0;
 /**
- * Live entries by their `self` module's address: the trampoline receives
- * `self` as an integer (the callback's `usize` parameter) and finds the
- * entry with one `Map` lookup instead of three FFI calls (module dict, id
- * item, int value). The key is `selfSlot(address)`, a small integer (a Smi,
- * the cheapest `Map` key), and a hit counts only if the entry's whole
- * address matches. An address can only name its own entry: the entry holds
- * a reference to its `self`, and the key is deleted before that reference is
- * released (`releaseEntry`), so no other object can have the address while
- * the key exists. A `self` that is not found (the plain module of a
- * threaded-mode inner function, `src/core/threads_py.ts`, or a function
- * whose slot another one took) is read the slow way, through its
- * `__pyembed_function_id__`.
+ * Live entries by their `self` module's address. The trampoline declares
+ * `self` as an `i32`, so Deno hands it the low 32 bits of the address as a
+ * plain number (a `usize` would arrive as a `BigInt`, allocated per call,
+ * and `nargs` likewise as an `i32`: measured with raw callbacks, about
+ * 40-60 ns a call less), and the entry is one `Map` lookup away, with no
+ * FFI call. The key is `selfKey(low)`, bits 4-31 (objects are 16-byte
+ * aligned): a small integer, the cheapest `Map` key.
+ *
+ * The low bits are enough because of two rules. (1) Only an exposed
+ * function's own `PyMethodDef` calls this trampoline, and only with its
+ * own `self` (one `PyCFunction_NewEx` per entry, `makeFunctionObject`); the
+ * inner functions of the thread mode, whose `self` is another module, call
+ * the second trampoline, which reads the id. (2) No two live entries share a
+ * key: a new `self` whose key is taken (possible only for addresses 4 GiB
+ * apart) is replaced by another before it is used, and an entry keeps its
+ * key, and a reference to its `self`, until it is released
+ * (`releaseEntry` deletes the key first). So a call's key names the entry
+ * whose function is being called.
  */
 const bySelf = new Map<number, Entry>();
-/** `bySelf`'s key for the address `addr` (objects are 16-byte aligned). */
-function selfSlot(addr: number): number {
-  return (addr / 16) & 0x3fffffff;
+/** `bySelf`'s key for an address whose low 32 bits (signed) are `low`. */
+function selfKey(low: number): number {
+  return low >> 4;
+}
+/** The low 32 bits of `p`'s address, signed: what an `i32` parameter holds. */
+function lowBits(p: Ptr): number {
+  return Number(BigInt.asIntN(32, BigInt(Deno.UnsafePointer.value(p))));
 }
 
 let trampoline:
+  | Deno.UnsafeCallback<{
+    readonly parameters: readonly ["i32", "pointer", "i32", "pointer"];
+    readonly result: "pointer";
+  }>
+  | null = null;
+/** The inner functions' trampoline (see `bySelf`): `self` is read in full. */
+let innerTrampoline:
   | Deno.UnsafeCallback<{
     readonly parameters: readonly ["usize", "pointer", "isize", "pointer"];
     readonly result: "pointer";
@@ -151,22 +170,34 @@ const RECURSION_MESSAGE = new TextEncoder().encode(
 let recursionErrorType: Ptr | null = null;
 
 function trampolineFn(
-  self: number | bigint,
+  selfLow: number,
   args: Deno.PointerValue,
-  nargsRaw: number | bigint,
+  nargs: number,
   kwnames: Deno.PointerValue,
 ): Deno.PointerValue {
-  return call(self, Number(nargsRaw), kwnames, args, null, null);
+  return call(selfLow, false, nargs, kwnames, args, null, null);
+}
+
+function innerTrampolineFn(
+  self: number | bigint,
+  args: Deno.PointerValue,
+  nargs: number | bigint,
+  kwnames: Deno.PointerValue,
+): Deno.PointerValue {
+  return call(self, true, Number(nargs), kwnames, args, null, null);
 }
 
 /**
  * Every call from Python, either convention: the positional arguments are
  * fastcall's `argv` (`argv`, keyword values after them) or varargs' tuple
  * (`tuple`, keyword values in the list `kwValues`); `kwnames` is the tuple of
- * keyword names or NULL.
+ * keyword names or NULL. `self` is the low 32 bits of the `self` address
+ * (an exposed function, see `bySelf`) or, when `byId`, the whole address (an
+ * inner function).
  */
 function call(
   self: number | bigint,
+  byId: boolean,
   nargs: number,
   kwnames: Deno.PointerValue,
   argv: Deno.PointerValue,
@@ -191,11 +222,7 @@ function call(
       return null;
     }
     try {
-      const addr = Number(self); // self's address arrives as a bigint
-      const hit = bySelf.get(selfSlot(addr));
-      const entry = hit !== undefined && hit.selfAddr === addr
-        ? hit
-        : entryBySelfId(self);
+      const entry = byId ? entryBySelfId(self) : entryByLowBits(self as number);
       if (entry === undefined) {
         throw PyTypeError.newErr("this TypeScript function was released");
       }
@@ -225,7 +252,13 @@ function call(
   }
 }
 
-/** The entry of a `self` that is not a `bySelf` key: read its id. */
+/** The entry of an exposed function's `self` (see `bySelf`). */
+function entryByLowBits(low: number): Entry | undefined {
+  const hit = bySelf.get(selfKey(low));
+  return hit !== undefined && hit.selfLow === low ? hit : undefined;
+}
+
+/** The entry of an inner function's `self`: read its id. */
 function entryBySelfId(self: number | bigint): Entry | undefined {
   const sym = runtime().sym;
   const ptr = Deno.UnsafePointer.create(BigInt(self));
@@ -473,6 +506,12 @@ function invoke(
 
 let varargsTrampoline:
   | Deno.UnsafeCallback<{
+    readonly parameters: readonly ["i32", "pointer", "pointer"];
+    readonly result: "pointer";
+  }>
+  | null = null;
+let innerVarargsTrampoline:
+  | Deno.UnsafeCallback<{
     readonly parameters: readonly ["usize", "pointer", "pointer"];
     readonly result: "pointer";
   }>
@@ -486,7 +525,25 @@ let varargsTrampoline:
  * array and their names as a kwnames tuple.
  */
 function varargsFn(
+  self: number,
+  args: Deno.PointerValue,
+  kwargs: Deno.PointerValue,
+): Deno.PointerValue {
+  return varargsCall(self, false, args, kwargs);
+}
+
+function innerVarargsFn(
   self: number | bigint,
+  args: Deno.PointerValue,
+  kwargs: Deno.PointerValue,
+): Deno.PointerValue {
+  return varargsCall(self, true, args, kwargs);
+}
+
+/** A varargs call (see `varargsFn`); `self` and `byId` as for `call`. */
+function varargsCall(
+  self: number | bigint,
+  byId: boolean,
   args: Deno.PointerValue,
   kwargs: Deno.PointerValue,
 ): Deno.PointerValue {
@@ -494,13 +551,13 @@ function varargsFn(
     const sym = loadedRuntime().sym;
     const n = args === null ? 0 : Number(sym.PyTuple_Size(args));
     const nk = kwargs === null ? 0 : Number(sym.PyDict_Size(kwargs));
-    if (nk === 0) return call(self, n, null, null, args, null);
+    if (nk === 0) return call(self, byId, n, null, null, args, null);
     const keys = sym.PyDict_Keys(kwargs!);
     const values = keys === null ? null : sym.PyDict_Values(kwargs!);
     const names = values === null ? null : sym.PyList_AsTuple(keys!);
     try {
       if (names === null) return null; // MemoryError set
-      return call(self, n, names, null, args, values);
+      return call(self, byId, n, names, null, args, values);
     } finally {
       if (names !== null) sym.Py_DecRef(names);
       if (values !== null) sym.Py_DecRef(values);
@@ -511,34 +568,50 @@ function varargsFn(
   }
 }
 
+/**
+ * The trampolines, made once: the exposed functions' entry and the inner
+ * functions' (see `bySelf`), in this CPython's convention.
+ */
 function getTrampoline(): { pointer: Deno.PointerObject } {
-  if (trampoline === null) {
-    trampoline = new Deno.UnsafeCallback(
+  let entry: { pointer: Deno.PointerObject };
+  let inner: { pointer: Deno.PointerObject };
+  if (!varargsConvention()) {
+    trampoline ??= new Deno.UnsafeCallback(
       {
-        parameters: ["usize", "pointer", "isize", "pointer"],
+        parameters: ["i32", "pointer", "i32", "pointer"],
         result: "pointer",
       } as const,
       trampolineFn,
     );
-    // Never keeps the process alive by itself.
-    trampoline.unref();
-  }
-  let entry: { pointer: Deno.PointerObject } = trampoline;
-  if (varargsConvention()) {
-    if (varargsTrampoline === null) {
-      varargsTrampoline = new Deno.UnsafeCallback(
-        {
-          parameters: ["usize", "pointer", "pointer"],
-          result: "pointer",
-        } as const,
-        varargsFn,
-      );
-      varargsTrampoline.unref();
-    }
+    innerTrampoline ??= new Deno.UnsafeCallback(
+      {
+        parameters: ["usize", "pointer", "isize", "pointer"],
+        result: "pointer",
+      } as const,
+      innerTrampolineFn,
+    );
+    entry = trampoline;
+    inner = innerTrampoline;
+  } else {
+    varargsTrampoline ??= new Deno.UnsafeCallback(
+      { parameters: ["i32", "pointer", "pointer"], result: "pointer" } as const,
+      varargsFn,
+    );
+    innerVarargsTrampoline ??= new Deno.UnsafeCallback(
+      {
+        parameters: ["usize", "pointer", "pointer"],
+        result: "pointer",
+      } as const,
+      innerVarargsFn,
+    );
     entry = varargsTrampoline;
+    inner = innerVarargsTrampoline;
   }
+  // Neither keeps the process alive by itself.
+  (entry as Deno.UnsafeCallback).unref();
+  (inner as Deno.UnsafeCallback).unref();
   idKey = strCache(ID_ATTR);
-  prepareThreads(entry.pointer);
+  prepareThreads(entry.pointer, inner.pointer);
   prepareForeignThreadError();
   if (recursionErrorType === null) {
     const t = runtime().sym.PyDict_GetItemWithError(
@@ -584,8 +657,8 @@ function releaseEntry(id: number, e: Entry): void {
   const sym = runtime().sym;
   if (e.self !== null) {
     // The key goes before the reference: then the address can be reused.
-    const slot = selfSlot(e.selfAddr);
-    if (bySelf.get(slot) === e) bySelf.delete(slot);
+    const key = selfKey(e.selfLow);
+    if (bySelf.get(key) === e) bySelf.delete(key);
     sym.Py_DecRef(e.self);
   }
   if (e.weak !== null) sym.Py_DecRef(e.weak);
@@ -776,7 +849,7 @@ function functionPtr<P extends PythonBase>(
     minor: r.version.minor,
     template: argsTemplate(sig),
     self: null,
-    selfAddr: 0,
+    selfLow: 0,
   };
   table[id] = entry;
   live++;
@@ -802,11 +875,27 @@ function functionPtr<P extends PythonBase>(
 function makeFunctionObject(entry: Entry, id: number, name: string): Ptr {
   const sym = runtime().sym;
   const idObj = sym.PyLong_FromDouble(id)!;
-  let self: Ptr;
+  let self: Ptr | null = null;
+  // A self whose key another live entry has (see `bySelf`) is kept aside, so
+  // that the next one gets another address, and released at the end.
+  const taken: Ptr[] = [];
   try {
-    self = newFunctionSelf(strCache(name), idObj, entry.def);
+    for (;;) {
+      const s = newFunctionSelf(strCache(name), idObj, entry.def);
+      if (!bySelf.has(selfKey(lowBits(s)))) {
+        self = s;
+        break;
+      }
+      taken.push(s);
+      if (taken.length > 64) {
+        throw new Error(
+          "pyembed internal error: no free address key for a TypeScript function",
+        );
+      }
+    }
   } finally {
     sym.Py_DecRef(idObj);
+    for (const t of taken) sym.Py_DecRef(t);
   }
   try {
     const fn = sym.PyCFunction_NewEx(entry.def, self, null);
@@ -816,13 +905,11 @@ function makeFunctionObject(entry: Entry, id: number, name: string): Ptr {
       sym.Py_DecRef(fn);
       throw fetchError();
     }
-    // The entry keeps self's reference from here on (see `bySelf`).
+    // The entry keeps self's reference and its key from here on (see
+    // `bySelf`).
     entry.self = self;
-    const addr = Number(Deno.UnsafePointer.value(self));
-    if (Number.isSafeInteger(addr) && !bySelf.has(selfSlot(addr))) {
-      entry.selfAddr = addr;
-      bySelf.set(selfSlot(addr), entry);
-    }
+    entry.selfLow = lowBits(self);
+    bySelf.set(selfKey(entry.selfLow), entry);
     return fn;
   } finally {
     if (entry.self === null) sym.Py_DecRef(self);
