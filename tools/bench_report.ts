@@ -68,13 +68,16 @@ export interface CaseRow {
  * `signal_bench.ts`, whose Ctrl-C handling is active only on CPython's main
  * thread, which a later file of a multi-file run is not on (`deno task
  * bench:signal` runs it alone), and `v8_costs_bench.ts`, plain JS (`deno
- * task bench:v8`). None of them has raw/pool/owned members.
+ * task bench:v8`), and `overhead_bench.ts`, whose members are the steps from
+ * raw to the API (`deno task bench:overhead`). None of them has
+ * raw/pool/owned members.
  */
 const LEFT_OUT = new Set([
   "ffi_fastpath_bench.ts",
   "coroutine_bench.ts",
   "signal_bench.ts",
   "v8_costs_bench.ts",
+  "overhead_bench.ts",
 ]);
 
 /** The bench files the report runs: every `*_bench.ts` but {@linkcode LEFT_OUT}. */
