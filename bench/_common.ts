@@ -53,6 +53,12 @@ export interface Trio {
    */
   ownedDispose?: (py: OwnedPy) => unknown;
   /**
+   * Experimental tier, each temporary made per operation released by
+   * `x.use(f)` instead of a `using` block (member `owned-use`), where the
+   * case has such temporaries.
+   */
+  ownedUse?: (py: OwnedPy) => unknown;
+  /**
    * The same workload written in pure Python, timed in the same run as a
    * reference (member `python`): one call into a Python function that loops
    * the workload's `n` operations itself.
@@ -106,6 +112,16 @@ export function group(name: string, n: number, trio: Trio): void {
       group: groupName,
       fn: () => {
         sink = O.Python.withGil(od);
+      },
+    });
+  }
+  const ou = trio.ownedUse;
+  if (ou !== undefined) {
+    Deno.bench({
+      name: `${name}/owned-use`,
+      group: groupName,
+      fn: () => {
+        sink = O.Python.withGil(ou);
       },
     });
   }

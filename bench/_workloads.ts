@@ -17,6 +17,9 @@
  *   trip, the temporaries) one `py.withPool` around the loop bounds memory;
  * - `owned`: the experimental tier's idiom: the same terminal operations,
  *   and every object made per operation named and released with `using`;
+ * - `ownedUse`: the same with `x.use(f)` in place of each `using` block
+ *   (only where objects are made per operation: the string round trip, the
+ *   temporaries), the form the README teaches for hot loops;
  * - `ownedDispose`: the chained, non-terminal form with an explicit
  *   `x[Symbol.dispose]()` per temporary (what the owned tier cost before
  *   terminal operations, without `using`'s own cost);
@@ -62,6 +65,7 @@ export interface Workload {
   pool: (py: P.Python) => unknown;
   owned: (py: O.Python) => unknown;
   ownedDispose?: (py: O.Python) => unknown;
+  ownedUse?: (py: O.Python) => unknown;
   python: () => unknown;
 }
 
@@ -434,6 +438,13 @@ export const WORKLOADS: Workload[] = [];
     for (let i = 0; i < N; i++) k += ownedTrip(py, S).length;
     return k;
   };
+  const ownedUse = (py: O.Python): number => {
+    let k = 0;
+    for (let i = 0; i < N; i++) {
+      k += O.PyString.new(py, S).use((p) => p.extract(OX.str)).length;
+    }
+    return k;
+  };
   const ownedDispose = (py: O.Python): number => {
     let k = 0;
     for (let i = 0; i < N; i++) {
@@ -451,6 +462,7 @@ export const WORKLOADS: Workload[] = [];
     pool,
     owned,
     ownedDispose,
+    ownedUse,
     python: pyLoop("w_str", () => [S, N]),
   });
 }
@@ -710,6 +722,14 @@ WORKLOADS.push(pythonDriven(
     for (let i = 0; i < N; i++) t += ownedTemps(py, i);
     return t;
   };
+  const ownedUse = (py: O.Python): number => {
+    let t = 0;
+    for (let i = 0; i < N; i++) {
+      t += O.PyInt.new(py, i).use((x) => x.extract(OX.int)) +
+        O.PyString.new(py, KEY).use((s) => s.len());
+    }
+    return t;
+  };
   const ownedDispose = (py: O.Python): number => {
     let t = 0;
     for (let i = 0; i < N; i++) {
@@ -729,6 +749,7 @@ WORKLOADS.push(pythonDriven(
     pool,
     owned,
     ownedDispose,
+    ownedUse,
     python: pyLoop("w_temporaries", () => [N]),
   });
 }

@@ -15,7 +15,9 @@
  *   site that sees one kind of object (the check behind every conversion of
  *   a JS object that might be a tier object);
  * - `dispose`: a `using` block against `try/finally` with an explicit
- *   `[Symbol.dispose]()` (the owned tier's release of a temporary);
+ *   `[Symbol.dispose]()` (the owned tier's release of a temporary), and
+ *   against a call that runs a callback in such a `try/finally` (the shape
+ *   of `PyAny.use(f)`);
  * - `prototype read`: `Object.getPrototypeOf` at a site that sees one kind
  *   of object against one that sees several.
  *
@@ -153,6 +155,23 @@ Deno.bench({
   fn() {
     let n = 0;
     for (let i = 0; i < 1000; i++) n += withUsing(resource);
+    sink = n;
+  },
+});
+/** `PyAny.use`'s shape: `f(r)` in a `try`, `r[Symbol.dispose]()` in its `finally`. */
+function use<R>(r: Resource, f: (r: Resource) => R): R {
+  try {
+    return f(r);
+  } finally {
+    r[Symbol.dispose]();
+  }
+}
+Deno.bench({
+  name: "use(r, f): try/finally around a callback",
+  group: "dispose",
+  fn() {
+    let n = 0;
+    for (let i = 0; i < 1000; i++) n += use(resource, (x) => x.disposed + i);
     sink = n;
   },
 });

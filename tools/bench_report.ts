@@ -208,6 +208,8 @@ export interface WorkloadRow {
   pool: number;
   owned: number;
   ownedDispose?: number;
+  /** `owned-use`: `x.use(f)` per temporary (where the workload makes them). */
+  ownedUse?: number;
   python?: number;
 }
 
@@ -241,6 +243,7 @@ export function parseWorkloads(
     else if (member === "pool") row.pool = perOp;
     else if (member === "owned") row.owned = perOp;
     else if (member === "owned-dispose") row.ownedDispose = perOp;
+    else if (member === "owned-use") row.ownedUse = perOp;
     else if (member === "python") row.python = perOp;
   }
   const pick = (names: string[]) =>
@@ -281,18 +284,23 @@ export function workloadsTable(
 ): string {
   const r2 = (x: number) => x.toFixed(2);
   const od = (r: WorkloadRow) => r.ownedDispose ?? r.owned;
+  // `owned-use` where the workload has per-operation temporaries; elsewhere
+  // the owned idiom makes none, and `use` is the `owned` code itself.
+  const ou = (r: WorkloadRow) => r.ownedUse ?? r.owned;
   const out = [
-    "| workload | ops/iter | raw | pool | owned | owned-dispose | python | pool/raw | owned/raw | owned/pool | owned-dispose/raw | owned-dispose/pool | python/raw |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| workload | ops/iter | raw | pool | owned | owned-use | owned-dispose | python | pool/raw | owned/raw | owned/pool | owned-use/raw | owned-use/pool | owned-dispose/raw | owned-dispose/pool | python/raw |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const r of workloads) {
     const d = r.ownedDispose;
     out.push(
       `| ${r.title} | ${r.n.toLocaleString("en-US")} | ${fmtNs(r.raw)} | ${
         fmtNs(r.pool)
-      } | ${fmtNs(r.owned)} | ${fmtNs(d)} | ${fmtNs(r.python)} | ${
-        r2(r.pool / r.raw)
-      } | ${r2(r.owned / r.raw)} | ${r2(r.owned / r.pool)} | ${
+      } | ${fmtNs(r.owned)} | ${fmtNs(r.ownedUse)} | ${fmtNs(d)} | ${
+        fmtNs(r.python)
+      } | ${r2(r.pool / r.raw)} | ${r2(r.owned / r.raw)} | ${
+        r2(r.owned / r.pool)
+      } | ${r2(ou(r) / r.raw)} | ${r2(ou(r) / r.pool)} | ${
         d === undefined ? "" : r2(d / r.raw)
       } | ${d === undefined ? "" : r2(d / r.pool)} | ${
         r.python === undefined ? "" : r2(r.python / r.raw)
@@ -302,10 +310,12 @@ export function workloadsTable(
   const gm = (f: (r: WorkloadRow) => number) => geomean(workloads.map(f));
   const withPy = workloads.filter((r) => r.python !== undefined);
   out.push(
-    `| **geometric mean** (${workloads.length} workloads) | | | | | | | **${
+    `| **geometric mean** (${workloads.length} workloads) | | | | | | | | **${
       r2(gm((r) => r.pool / r.raw))
     }** | **${r2(gm((r) => r.owned / r.raw))}** | **${
       r2(gm((r) => r.owned / r.pool))
+    }** | **${r2(gm((r) => ou(r) / r.raw))}** | **${
+      r2(gm((r) => ou(r) / r.pool))
     }** | **${r2(gm((r) => od(r) / r.raw))}** | **${
       r2(gm((r) => od(r) / r.pool))
     }** | ${
@@ -330,12 +340,14 @@ export function workloadsTable(
     );
   }
 
-  // Target check, per tier idiom: pool, owned (`using`), owned-dispose.
+  // Target check, per tier idiom: pool, owned (`using`), owned (`use`),
+  // owned-dispose.
   const yes = (b: boolean) => (b ? "met" : "**not met**");
   const T = TARGETS;
   const idioms: [string, (r: WorkloadRow) => number][] = [
     ["pool", (r) => r.pool],
     ["owned (`using`)", (r) => r.owned],
+    ["owned (`use`)", ou],
     ["owned-dispose", od],
   ];
   const worst = (f: (r: WorkloadRow) => number) =>
@@ -414,7 +426,9 @@ export function workloadsTable(
     out.push(
       `| TS function from Python <= ${T.callbackRaw}x raw callback (0 and 3 args) | ${
         cb((r) => r.pool)
-      } | ${cb((r) => r.owned)} | (no dispose in a handler) |`,
+      } | ${cb((r) => r.owned)} | ${
+        cb((r) => r.owned)
+      } | (no dispose in a handler) |`,
     );
   }
   return out.join("\n");
@@ -543,8 +557,8 @@ export function section(
     "per iteration). `raw` is the same operation written directly on the raw symbol table (the floor); `pool` " +
     "is the stable tier (`mod.ts`), `owned` the experimental tier (`experimental/mod.ts`) releasing each temporary " +
     "with `using`; `owned-dispose` is the same code with an explicit `x[Symbol.dispose]()` in place of `using`, " +
-    "shown where a case disposes a temporary per item, because a `using` scope itself costs about 135 ns in V8 " +
-    "(Deno 2.9): more than a whole FFI round trip. Times are averages per iteration, garbage collection included; " +
+    "shown where a case disposes a temporary per item, because a `using` scope itself costs 100-235 ns in V8 " +
+    "(Deno 2.9, `deno task bench:v8`): more than a whole FFI round trip. Times are averages per iteration, garbage collection included; " +
     "the ratios compare runs of one session on a shared, noisy machine. Deno's FFI fast path exists only in " +
     "TurboFan code (about 7 ns a call, against 64 ns from Maglev code), so code that V8 keeps in its mid tier " +
     "after a deoptimization pays several times more per call; `--v8-flags=--no-maglev` shows the table " +
@@ -562,7 +576,10 @@ export function section(
         "(terminal operations, `getItem(key, Extract.int)`, `getattr(name, Extract.float)`, `call(args, kwargs, " +
         "Extract.int)`, `call0(Extract.ignore)`, `iter(Extract.int)`, which make no object; one `py.withPool` per " +
         "100 operations where new objects are made); `owned` the experimental tier's idiom, the same terminal " +
-        "operations and every object made per operation released with `using`; `owned-dispose` the chained, " +
+        "operations and every object made per operation released with `using`; `owned-use` the same with " +
+        "`x.use(f)` in place of each `using` block (the string round trip and the temporaries, the workloads that " +
+        "make objects per operation; elsewhere it is the `owned` code), the form the README teaches for hot " +
+        "loops; `owned-dispose` the chained, " +
         "non-terminal form (`d.getItem(i)!.extract(...)`) with an explicit `x[Symbol.dispose]()` per temporary; " +
         "`python` the same workload in pure Python (one call into a Python loop), a " +
         "reference. In the callback floor, every member is one Python loop calling its own callee: `raw` is a " +

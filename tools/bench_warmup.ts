@@ -2,7 +2,8 @@
  * Warm-up cliff and flatness for issue 13's workloads (`bench/_workloads.ts`):
  *
  * - for each workload's raw floor (V8's own warm-up: the FFI fast path exists
- *   only in TurboFan code) and its pool, owned (`using`) and owned-dispose idiom, in a
+ *   only in TurboFan code) and its pool, owned (`using`), owned-use (`x.use(f)`,
+ *   where the workload makes objects per operation) and owned-dispose idiom, in a
  *   fresh process each (so the first operations really are the first): the
  *   time per operation of the first 100,000 operations against the steady
  *   state (the median of 100,000-operation batches 6 to 10); target: at most
@@ -35,7 +36,13 @@ export const BATCHES = 10;
 export const MEMORY_OPS = 1_000_000;
 
 /** The idioms measured per workload (the members of `bench/_workloads.ts`). */
-export const IDIOMS = ["raw", "pool", "owned", "owned-dispose"] as const;
+export const IDIOMS = [
+  "raw",
+  "pool",
+  "owned",
+  "owned-use",
+  "owned-dispose",
+] as const;
 /** One idiom. */
 export type Idiom = typeof IDIOMS[number];
 
@@ -80,6 +87,8 @@ async function childWarmup(name: string, idiom: Idiom): Promise<WarmupRow> {
     ? () => P.Python.withGil(w.pool)
     : idiom === "owned"
     ? () => O.Python.withGil(w.owned)
+    : idiom === "owned-use"
+    ? () => O.Python.withGil(w.ownedUse ?? w.owned)
     : () => O.Python.withGil(w.ownedDispose ?? w.owned);
   const batchesNs: number[] = [];
   for (let b = 0; b < BATCHES; b++) {
@@ -139,7 +148,11 @@ async function childMemory(idiom: Idiom): Promise<MemoryRow> {
       })
     );
   }
-  const body = idiom === "owned" ? w.owned : w.ownedDispose ?? w.owned;
+  const body = idiom === "owned"
+    ? w.owned
+    : idiom === "owned-use"
+    ? w.ownedUse ?? w.owned
+    : w.ownedDispose ?? w.owned;
   O.Python.withGil(body);
   return O.Python.withGil((py) =>
     measure(() => {
@@ -229,6 +242,12 @@ if (import.meta.main) {
       if (only !== null && !only.has(name)) continue;
       for (const idiom of IDIOMS) {
         if (idiom === "owned-dispose" && name === "py_calls_ts_map") continue;
+        // Only the workloads that make objects per operation have a `use`
+        // form; elsewhere it is the `owned` code.
+        if (
+          idiom === "owned-use" && name !== "str_roundtrip_32" &&
+          name !== "temporaries_int_str"
+        ) continue;
         console.error(`warm-up: ${name} ${idiom}`);
         rows.push(
           await child<WarmupRow>(["--child-warmup", name, idiom]),

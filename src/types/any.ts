@@ -22,7 +22,13 @@ import {
 import { fetchError } from "../core/err.ts";
 import { runKit } from "../core/kit.ts";
 import { PyTypeError, PyValueError } from "./exceptions.ts";
-import { deadMessage, gilHeld, noGilError, type Ref } from "../core/gil.ts";
+import {
+  deadMessage,
+  gilHeld,
+  isThenable,
+  noGilError,
+  type Ref,
+} from "../core/gil.ts";
 import { type Ptr, type Runtime, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
 import { type Py, pyFromOwned } from "./py.ts";
@@ -497,6 +503,56 @@ export class PyAny {
     const ref = refOf(this);
     if (ref.ptr === null) return; // already released (disposed, moved, or its scope/pool ended)
     tokenState(pyOf(this)).tier.dispose(ref);
+  }
+
+  /**
+   * `f(this)`, then `this[Symbol.dispose]()`, also when `f` throws: a
+   * `using` block written as a call, for hot loops. Returns what `f` returns.
+   * Experimental tier: the reference is dropped when `use` returns, so
+   * neither return `this` from `f` nor keep it (a later use throws). Stable
+   * tier: `dispose` is a no-op, the pool still owns the reference.
+   *
+   * Why: a `using` declaration costs 120-235 ns a block in V8 15 (Deno
+   * 2.9), more than making the object, while this call costs what a
+   * `try`/`finally` does, about 2 ns (`deno task bench:v8`). `f` must be
+   * synchronous: a Promise it returns is a `TypeError` (the object is
+   * released before the Promise's code after an `await` runs).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Extract, PyString, Python } from "@pyembed/pyembed/experimental";
+   *
+   * Python.withGil((py) => {
+   *   let total = 0;
+   *   for (let i = 0; i < 1000; i++) {
+   *     // Made, read, and released at once, as `using s = ...` would.
+   *     total += PyString.new(py, `item ${i}`).use((s) => s.len());
+   *   }
+   *   assert.equal(total, 10 * 6 + 90 * 7 + 900 * 8);
+   *   const s = PyString.new(py, "abc");
+   *   assert.equal(s.use((x) => x.extract(Extract.str)), "abc");
+   *   assert.throws(() => s.len(), /released/);
+   * });
+   * ```
+   */
+  use<R>(f: (obj: this) => R): R {
+    let result: R;
+    try {
+      result = f(this);
+    } finally {
+      this[Symbol.dispose]();
+    }
+    if (isThenable(result)) {
+      // Silence the Promise's rejection: it is reported here instead.
+      (result as unknown as Promise<unknown>).then(undefined, () => {});
+      throw new TypeError(
+        "PyAny.use() callback returned a Promise: the object is released when use() returns. " +
+          "Use the object synchronously inside the callback, or keep it with unbind() (experimental) / " +
+          "Py.from(obj) (stable) across the await.",
+      );
+    }
+    return result;
   }
 
   /** A second strong reference to the same object, owned like this one. */

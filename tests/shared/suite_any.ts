@@ -45,6 +45,67 @@ export function defineAnyTests(ctx: SuiteContext): void {
   // PyAny: the object protocol
   // ==================================================================================
 
+  test("PyAny.use(f): runs f, then releases the object (owned) or leaves it to the pool (stable)", () => {
+    Python.withGil((py) =>
+      region(py, (k) => {
+        const g = k(PyDict.new(py));
+        py.run("import sys\nprobe = object()", g);
+        const refcount = (): number =>
+          k(py.eval("sys.getrefcount(probe)", g)).extract(Extract.int);
+        const base = refcount();
+        // The value f returns is use's; f gets the object itself.
+        const p = g.getItem("probe")!;
+        assert.equal(refcount(), base + 1);
+        let seen: unknown;
+        assert.equal(
+          p.use((x) => {
+            seen = x;
+            return x.isInstance(k(py.eval("object")));
+          }),
+          true,
+        );
+        assert.equal(seen, p);
+        if (ctx.isStable) {
+          // Stable tier: dispose is a no-op; the pool still owns it.
+          assert.equal(refcount(), base + 1);
+          assert.equal(p.repr().startsWith("<object object"), true);
+        } else {
+          // Owned tier: released when use returns.
+          assert.equal(refcount(), base);
+          assert.throws(() => p.repr(), /released/);
+        }
+        // Released also when f throws; the error is f's.
+        const q = g.getItem("probe")!;
+        assert.throws(
+          () =>
+            q.use(() => {
+              throw new RangeError("from f");
+            }),
+          (e: unknown) => e instanceof RangeError && e.message === "from f",
+        );
+        assert.equal(refcount(), ctx.isStable ? base + 2 : base);
+        // A Promise from f is a TypeError, and the object is released anyway.
+        const r = g.getItem("probe")!;
+        assert.throws(
+          () => r.use(async (x) => x.repr()),
+          (e: unknown) =>
+            e instanceof TypeError && /returned a Promise/.test(e.message),
+        );
+        assert.equal(refcount(), ctx.isStable ? base + 3 : base);
+        // A chained temporary, made and released in one expression.
+        let total = 0;
+        for (let i = 0; i < 200; i++) {
+          total += PyString.new(py, "abc").use((s) => s.len());
+        }
+        assert.equal(total, 600);
+        if (!ctx.isStable) {
+          // Nothing of the loop is left in the scope.
+          assert.equal(refcount(), base);
+        }
+      })
+    );
+  });
+
   test("PyAny attributes: getattr, setattr, hasattr, delattr", () => {
     Python.withGil((py) =>
       region(py, (k) => {
