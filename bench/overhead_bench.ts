@@ -7,6 +7,8 @@
  *
  * - `getattr`: `math.pi` read as a float, the terminal
  *   `m.getattr("pi", Extract.float)` (no object made).
+ * - `string round trip`: a 32-character `str` made from a JS string and read
+ *   back, as the string round trip workload does;
  * - `new int`: a new `int` per operation, read back, as the temporaries
  *   workload makes them: the pool tier with one `withPool` per 100
  *   operations, the owned tier with an explicit dispose and with `using`.
@@ -21,8 +23,18 @@
  * @module
  */
 
-import { O, P, type Ptr, rawIntern, rt, ssize, sym } from "./_common.ts";
-import { strCache } from "../src/core/convert.ts";
+import {
+  O,
+  P,
+  type Ptr,
+  rawIntern,
+  rawStr,
+  rawStrToJs,
+  rt,
+  ssize,
+  sym,
+} from "./_common.ts";
+import { strCache, strToJs, strToPy } from "../src/core/convert.ts";
 import { extractorItem, extractResult } from "../src/types/extract.ts";
 import { ptrOf, wrap } from "../src/types/any.ts";
 import { tokenState } from "../src/types/python.ts";
@@ -234,6 +246,14 @@ function member(
         return t;
       }),
   );
+  member(group, "owned API, use(f)", () =>
+    O.Python.withGil((py) => {
+      let t = 0;
+      for (let i = 0; i < N; i++) {
+        t += O.PyInt.new(py, i).use((x) => x.extract(O.Extract.int));
+      }
+      return t;
+    }));
   const usingOne = (py: O.Python, i: number): number => {
     using x = O.PyInt.new(py, i);
     return x.extract(O.Extract.int);
@@ -243,6 +263,118 @@ function member(
       let t = 0;
       for (let i = 0; i < N; i++) t += usingOne(py, i);
       return t;
+    }));
+}
+
+// --- string round trip (32 characters) ----------------------------------------
+{
+  const N = 10_000;
+  const S = "The quick brown fox jumps over 1";
+  const group = `a 32-character str made and read back, raw to API (x${N})`;
+  member(
+    group,
+    "raw: encode + DecodeUTF8, AsUTF8AndSize + read, DecRef",
+    () =>
+      P.Python.withGil(() => {
+        let k = 0;
+        for (let i = 0; i < N; i++) {
+          const p = rawStr(S);
+          k += rawStrToJs(p).length;
+          sym.Py_DecRef(p);
+        }
+        return k;
+      }),
+    true,
+  );
+  member(
+    group,
+    "+ the library's conversions (strToPy, strToJs)",
+    () =>
+      P.Python.withGil(() => {
+        let k = 0;
+        for (let i = 0; i < N; i++) {
+          const p = strToPy(S);
+          k += strToJs(p).length;
+          sym.Py_DecRef(p);
+        }
+        return k;
+      }),
+  );
+  member(
+    group,
+    "+ a withPool per 100, the pool owns it (a Ref)",
+    () =>
+      P.Python.withGil((py) => {
+        let k = 0;
+        for (let i = 0; i < N; i += BATCH) {
+          k += py.withPool(() => {
+            let b = 0;
+            const tier = tokenState(py).tier;
+            for (let j = 0; j < BATCH; j++) {
+              const p = strToPy(S);
+              tier.adopt(p);
+              b += strToJs(p).length;
+            }
+            return b;
+          });
+        }
+        return k;
+      }),
+  );
+  member(
+    group,
+    "+ a PyString wrapper (wrap, ptrOf)",
+    () =>
+      P.Python.withGil((py) => {
+        let k = 0;
+        for (let i = 0; i < N; i += BATCH) {
+          k += py.withPool(() => {
+            let b = 0;
+            for (let j = 0; j < BATCH; j++) {
+              const x = wrap(py, strToPy(S), P.PyString);
+              b += strToJs(ptrOf(x)).length;
+            }
+            return b;
+          });
+        }
+        return k;
+      }),
+  );
+  member(
+    group,
+    "pool API: PyString.new(py, s).extract(Extract.str)",
+    () =>
+      P.Python.withGil((py) => {
+        let k = 0;
+        for (let i = 0; i < N; i += BATCH) {
+          k += py.withPool(() => {
+            let b = 0;
+            for (let j = 0; j < BATCH; j++) {
+              b += P.PyString.new(py, S).extract(P.Extract.str).length;
+            }
+            return b;
+          });
+        }
+        return k;
+      }),
+  );
+  member(group, "owned API, use(f)", () =>
+    O.Python.withGil((py) => {
+      let k = 0;
+      for (let i = 0; i < N; i++) {
+        k += O.PyString.new(py, S).use((p) => p.extract(O.Extract.str)).length;
+      }
+      return k;
+    }));
+  const usingOne = (py: O.Python): string => {
+    using p = O.PyString.new(py, S);
+    return p.extract(O.Extract.str);
+  };
+  member(group, "owned API, using", () =>
+    O.Python.withGil((py) => {
+      let k = 0;
+      for (let i = 0; i < N; i++) k += usingOne(py).length;
+      return k;
     }));
 }
 
@@ -340,4 +472,69 @@ function member(
   member(group, "pool pyfunction", () => runLoop(() => tsPool.unsafePtr));
   member(group, "owned pyfunction", () => runLoop(() => tsOwned.unsafePtr));
   keep.push(none);
+}
+
+// --- the getattr group again, after the library's sites saw many classes ------
+// Runs last: it changes V8's type feedback for every later member. A program
+// uses many typed wrappers; each `PyAny` method and the checks inside it then
+// see many receiver classes, and V8's inline caches there go megamorphic.
+{
+  const N = 10_000;
+  const group =
+    `getattr math.pi as a float, after ten receiver classes (x${N})`;
+  const math = P.Python.withGil((py) => P.Py.from(py.import("math")));
+  const mathPtr = P.Python.withGil(() => math.unsafePtr); // kept by `math`
+  const key = P.Python.withGil(() => rawIntern("pi"));
+  let polluted = false;
+  const pollute = (): void => {
+    if (polluted) return;
+    polluted = true;
+    P.Python.withGil((py) => {
+      py.run("class C:\n    a = 1\n    s = 'x'\n    f = 1.5\n");
+      const objects: P.PyAny[] = [
+        py.eval("C()"),
+        py.import("math"),
+        P.PyDict.new(py),
+        P.PyList.new(py, [1]),
+        P.PyString.new(py, "ab"),
+        P.PyInt.new(py, 3),
+        P.PyFloat.new(py, 1.5),
+        P.PyTuple.new(py, [1, 2]),
+        P.PySet.new(py, [1]),
+        P.PyBytes.new(py, new Uint8Array([1])),
+      ];
+      const c = objects[0];
+      for (let r = 0; r < 2000; r++) {
+        py.withPool(() => {
+          for (const o of objects) o.getattr("__class__");
+          c.getattr("a", P.Extract.int);
+          c.getattr("s", P.Extract.str);
+          c.getattr("f", P.Extract.float);
+        });
+      }
+    });
+  };
+  member(group, "raw: GetAttr + AsDouble + DecRef", () => {
+    pollute();
+    return P.Python.withGil(() => {
+      let s = 0;
+      for (let i = 0; i < N; i++) {
+        const v = sym.PyObject_GetAttr(mathPtr, key)!;
+        s += sym.PyFloat_AsDouble(v);
+        sym.Py_DecRef(v);
+      }
+      return s;
+    });
+  }, true);
+  member(
+    group,
+    "pool API: m.getattr('pi', Extract.float)",
+    () =>
+      P.Python.withGil((py) => {
+        const m = math.bind(py);
+        let s = 0;
+        for (let i = 0; i < N; i++) s += m.getattr("pi", P.Extract.float);
+        return s;
+      }),
+  );
 }

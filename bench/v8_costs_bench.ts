@@ -19,7 +19,10 @@
  *   against a call that runs a callback in such a `try/finally` (the shape
  *   of `PyAny.use(f)`);
  * - `prototype read`: `Object.getPrototypeOf` at a site that sees one kind
- *   of object against one that sees several.
+ *   of object against one that sees several;
+ * - `private field read`: `#f in o` and `o.#f` (the library's `ptrOf`) at a
+ *   site that sees one class against one that sees ten subclasses (a
+ *   program using many typed wrappers).
  *
  * @module
  */
@@ -200,5 +203,50 @@ Deno.bench({
   group: "prototype read",
   fn() {
     for (let i = 0; i < 1000; i++) sink = protoOfMany(kinds[i % 6]);
+  },
+});
+
+/** A private field and its brand check, read at one site. */
+class Holder {
+  #ref: number;
+  constructor(v: number) {
+    this.#ref = v;
+  }
+  /** `#ref in o`, then `o.#ref`: the shape of the library's `ptrOf`. */
+  static read(o: object): number {
+    return #ref in o ? (o as Holder).#ref : -1;
+  }
+}
+/** Ten classes extending it, as the typed wrappers extend `PyAny`. */
+const holderKinds: (new (v: number) => Holder)[] = [Holder];
+for (let k = 0; k < 9; k++) holderKinds.push(class extends Holder {});
+const oneKind = Array.from({ length: 1000 }, (_, i) => new Holder(i));
+const tenKinds = Array.from(
+  { length: 1000 },
+  (_, i) => new holderKinds[i % 10](i),
+);
+function readOne(o: object): number {
+  return Holder.read(o);
+}
+function readTen(o: object): number {
+  return Holder.read(o);
+}
+Deno.bench({
+  name: "one class at the site",
+  group: "private field read (brand check + load)",
+  baseline: true,
+  fn() {
+    let n = 0;
+    for (let i = 0; i < 1000; i++) n += readOne(oneKind[i]);
+    sink = n;
+  },
+});
+Deno.bench({
+  name: "ten classes at the site",
+  group: "private field read (brand check + load)",
+  fn() {
+    let n = 0;
+    for (let i = 0; i < 1000; i++) n += readTen(tenKinds[i]);
+    sink = n;
   },
 });
