@@ -427,8 +427,16 @@ class PyAnyFields extends ReturnGiven {
       true,
     );
     ptrOf = (o: PyAny): Deno.PointerObject => {
-      if (!(#ref in o)) throw notAPythonObject(o);
-      const ref = (o as unknown as PyAnyFields).#ref;
+      // One private read, not `#ref in o` and then the read: a site that
+      // sees many wrapper classes (any real program) pays V8's megamorphic
+      // lookup once instead of twice. Only an object without the field
+      // throws here (TypeError), and that is the error below.
+      let ref: Ref;
+      try {
+        ref = (o as unknown as PyAnyFields).#ref;
+      } catch {
+        throw notAPythonObject(o);
+      }
       const p = ref.ptr;
       if (p === null) throw new Error(deadMessage(ref.dead));
       if (!gilHeld) throw noGilError();
