@@ -404,11 +404,23 @@ export function detachedFromScopes<T>(p: Promise<T>): Promise<T> {
   return p;
 }
 
+/**
+ * Internal: a synchronous callback's `result`, unless it is a thenable: then
+ * its rejection is silenced (the objects it would use are released; the
+ * error is this one) and a `TypeError` with `message` is thrown.
+ */
+export function refuseThenable<R>(result: R, message: string): R {
+  if (isThenable(result)) {
+    (result as unknown as Promise<unknown>).then(undefined, () => {});
+    throw new TypeError(message);
+  }
+  return result;
+}
+
 function checkSync<R>(result: R): R {
   if (isThenable(result) && !detached.has(result as object)) {
-    // Silence the abandoned promise's rejection: its objects are released.
-    (result as unknown as Promise<unknown>).then(undefined, () => {});
-    throw new TypeError(
+    refuseThenable(
+      result,
       "Python.withGil callback returned a Promise: GIL scopes are synchronous. " +
         "Do the await outside withGil and pass JS values in, or keep Python objects across awaits " +
         "with Py.from(obj) (stable) / obj.unbind() (experimental) and bind them again in a new withGil.",

@@ -25,9 +25,9 @@ import { PyTypeError, PyValueError } from "./exceptions.ts";
 import {
   deadMessage,
   gilHeld,
-  isThenable,
   noGilError,
   type Ref,
+  refuseThenable,
 } from "../core/gil.ts";
 import { type Ptr, type Runtime, runtime } from "../core/runtime.ts";
 import { ssize } from "../core/ssize.ts";
@@ -394,6 +394,12 @@ export function sliceOf<T extends PyAny>(
   );
 }
 
+/** The error of a `PyAny.use` callback that returned a Promise. */
+const USE_PROMISE =
+  "PyAny.use() callback returned a Promise: the object is released when use() returns. " +
+  "Use the object synchronously inside the callback, or keep it with unbind() (experimental) / " +
+  "Py.from(obj) (stable) across the await.";
+
 /** A `PyAny`'s reference (no check: `o` is a `PyAny`). */
 let refOf: (o: PyAny) => Ref;
 /** A `PyAny`'s token (no check: `o` is a `PyAny`). */
@@ -551,16 +557,7 @@ export class PyAny {
     } finally {
       this[Symbol.dispose]();
     }
-    if (isThenable(result)) {
-      // Silence the Promise's rejection: it is reported here instead.
-      (result as unknown as Promise<unknown>).then(undefined, () => {});
-      throw new TypeError(
-        "PyAny.use() callback returned a Promise: the object is released when use() returns. " +
-          "Use the object synchronously inside the callback, or keep it with unbind() (experimental) / " +
-          "Py.from(obj) (stable) across the await.",
-      );
-    }
-    return result;
+    return refuseThenable(result, USE_PROMISE);
   }
 
   /** A second strong reference to the same object, owned like this one. */
