@@ -87,7 +87,7 @@ export function defineAnyTests(ctx: SuiteContext): void {
         // A Promise from f is a TypeError, and the object is released anyway.
         const r = g.getItem("probe")!;
         assert.throws(
-          () => r.use(async (x) => x.repr()),
+          () => r.use((x) => Promise.resolve(x.repr())),
           (e: unknown) =>
             e instanceof TypeError && /returned a Promise/.test(e.message),
         );
