@@ -526,7 +526,7 @@ export class PyAny {
    * neither return `this` from `f` nor keep it (a later use throws). Stable
    * tier: `dispose` is a no-op, the pool still owns the reference.
    *
-   * Why: a `using` declaration costs 120-235 ns a block in V8 15 (Deno
+   * Why: a `using` declaration costs 100-235 ns a block in V8 15 (Deno
    * 2.9), more than making the object, while this call costs what a
    * `try`/`finally` does, about 2 ns (`deno task bench:v8`). `f` must be
    * synchronous: a Promise it returns is a `TypeError` (the object is
