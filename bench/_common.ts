@@ -105,23 +105,17 @@ export function group(name: string, n: number, trio: Trio): void {
       sink = O.Python.withGil(owned);
     },
   });
-  const od = trio.ownedDispose;
-  if (od !== undefined) {
+  const variants = [
+    ["owned-dispose", trio.ownedDispose],
+    ["owned-use", trio.ownedUse],
+  ] as const;
+  for (const [member, body] of variants) {
+    if (body === undefined) continue;
     Deno.bench({
-      name: `${name}/owned-dispose`,
+      name: `${name}/${member}`,
       group: groupName,
       fn: () => {
-        sink = O.Python.withGil(od);
-      },
-    });
-  }
-  const ou = trio.ownedUse;
-  if (ou !== undefined) {
-    Deno.bench({
-      name: `${name}/owned-use`,
-      group: groupName,
-      fn: () => {
-        sink = O.Python.withGil(ou);
+        sink = O.Python.withGil(body);
       },
     });
   }

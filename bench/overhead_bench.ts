@@ -30,7 +30,6 @@ import {
   rawIntern,
   rawStr,
   rawStrToJs,
-  rt,
   ssize,
   sym,
 } from "./_common.ts";
@@ -383,7 +382,6 @@ function member(
   const N = 10_000;
   const group = `f(x) returning x, called from a Python loop (x${N})`;
   const keep: unknown[] = [];
-  const none = rt.none;
   /** A `PyCFunction` over a `PyMethodDef` in JS memory whose method is `cb`. */
   const cfunction = (
     cb: { pointer: Deno.PointerObject; unref(): void },
@@ -471,7 +469,6 @@ function member(
   );
   member(group, "pool pyfunction", () => runLoop(() => tsPool.unsafePtr));
   member(group, "owned pyfunction", () => runLoop(() => tsOwned.unsafePtr));
-  keep.push(none);
 }
 
 // --- the getattr group again, after the library's sites saw many classes ------

@@ -423,12 +423,12 @@ export function workloadsTable(
         callbacks.map((r) => `${r.name} ${r2(f(r) / r.raw)}`).join(", "),
       );
     };
+    // `use` changes nothing in a handler: the owned-use cell is the owned one.
+    const owned = cb((r) => r.owned);
     out.push(
       `| TS function from Python <= ${T.callbackRaw}x raw callback (0 and 3 args) | ${
         cb((r) => r.pool)
-      } | ${cb((r) => r.owned)} | ${
-        cb((r) => r.owned)
-      } | (no dispose in a handler) |`,
+      } | ${owned} | ${owned} | (no dispose in a handler) |`,
     );
   }
   return out.join("\n");

@@ -568,6 +568,12 @@ function varargsCall(
   }
 }
 
+/** `cb`, which never keeps the process alive by itself (unref'd once, when made). */
+function unrefed<T extends { unref(): void }>(cb: T): T {
+  cb.unref();
+  return cb;
+}
+
 /**
  * The trampolines, made once: the exposed functions' entry and the inner
  * functions' (see `bySelf`), in this CPython's convention.
@@ -576,40 +582,48 @@ function getTrampoline(): { pointer: Deno.PointerObject } {
   let entry: { pointer: Deno.PointerObject };
   let inner: { pointer: Deno.PointerObject };
   if (!varargsConvention()) {
-    trampoline ??= new Deno.UnsafeCallback(
-      {
-        parameters: ["i32", "pointer", "i32", "pointer"],
-        result: "pointer",
-      } as const,
-      trampolineFn,
+    trampoline ??= unrefed(
+      new Deno.UnsafeCallback(
+        {
+          parameters: ["i32", "pointer", "i32", "pointer"],
+          result: "pointer",
+        } as const,
+        trampolineFn,
+      ),
     );
-    innerTrampoline ??= new Deno.UnsafeCallback(
-      {
-        parameters: ["usize", "pointer", "isize", "pointer"],
-        result: "pointer",
-      } as const,
-      innerTrampolineFn,
+    innerTrampoline ??= unrefed(
+      new Deno.UnsafeCallback(
+        {
+          parameters: ["usize", "pointer", "isize", "pointer"],
+          result: "pointer",
+        } as const,
+        innerTrampolineFn,
+      ),
     );
     entry = trampoline;
     inner = innerTrampoline;
   } else {
-    varargsTrampoline ??= new Deno.UnsafeCallback(
-      { parameters: ["i32", "pointer", "pointer"], result: "pointer" } as const,
-      varargsFn,
+    varargsTrampoline ??= unrefed(
+      new Deno.UnsafeCallback(
+        {
+          parameters: ["i32", "pointer", "pointer"],
+          result: "pointer",
+        } as const,
+        varargsFn,
+      ),
     );
-    innerVarargsTrampoline ??= new Deno.UnsafeCallback(
-      {
-        parameters: ["usize", "pointer", "pointer"],
-        result: "pointer",
-      } as const,
-      innerVarargsFn,
+    innerVarargsTrampoline ??= unrefed(
+      new Deno.UnsafeCallback(
+        {
+          parameters: ["usize", "pointer", "pointer"],
+          result: "pointer",
+        } as const,
+        innerVarargsFn,
+      ),
     );
     entry = varargsTrampoline;
     inner = innerVarargsTrampoline;
   }
-  // Neither keeps the process alive by itself.
-  (entry as Deno.UnsafeCallback).unref();
-  (inner as Deno.UnsafeCallback).unref();
   idKey = strCache(ID_ATTR);
   prepareThreads(entry.pointer, inner.pointer);
   prepareForeignThreadError();
